@@ -1,0 +1,1 @@
+"""Benchmarks, run on demand (not tests): `python -m bench.realtimeqa`."""

@@ -1,0 +1,196 @@
+"""RealTime QA 2023-Q1 benchmark: this pipeline beside the LangChain tutorial pipeline, in one run.
+
+For each pipeline, in its own process (so peak memory is its own): ingest the news articles, then ask every
+question whose answer occurs in the corpus. Prints answer-recall@k (a retrieved passage contains the answer
+string), ingestion speed (characters per second), query latency p50/p95 (warm), peak memory (max RSS), and for
+this pipeline the time to re-ingest the unchanged corpus.
+
+    python -m bench.realtimeqa                 # the whole set (about 25 M characters; tens of minutes on 2 cores)
+    python -m bench.realtimeqa --weeks 2       # a quick run on the first two weeks' articles and questions
+
+The tutorial pipeline is the one of LangChain's RAG tutorial: RecursiveCharacterTextSplitter(1000, 200), Chroma,
+the same embedding model, similarity search with k=4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023-q1"
+
+
+def load(weeks: int | None) -> tuple[list[dict], list[dict]]:
+    """The articles and the questions whose answer occurs in them (of the first `weeks` weeks, or all)."""
+    with gzip.open(DATA / "docs.jsonl.gz", "rt", encoding="utf-8") as f:
+        docs = [json.loads(line) for line in f]
+    questions = [json.loads(line) for line in (DATA / "questions.jsonl").read_text().splitlines() if line.strip()]
+    if weeks:
+        kept = sorted({d["week"] for d in docs})[:weeks]
+        docs = [d for d in docs if d["week"] in kept]
+        questions = [q for q in questions if q["week"] in kept]
+    return docs, [q for q in questions if q["answer_in_corpus"]]
+
+
+def article_text(doc: dict) -> str:
+    return f"{doc['title']}\n\n{doc['text']}"
+
+
+def percentile(values: list[float], pct: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1] if len(values) > 1 else values[0]
+
+
+def hit(texts: list[str], answer: str) -> bool:
+    return any(answer.lower() in t.lower() for t in texts)
+
+
+def run_ours(docs: list[dict], questions: list[dict], work: Path) -> dict:
+    from rag import Assistant, Settings
+
+    folder = work / "articles"
+    folder.mkdir()
+    for doc in docs:
+        (folder / f"{doc['id']}.txt").write_text(article_text(doc), encoding="utf-8")
+    assistant = Assistant(Settings(data_dir=work / "data", corpus_dir=folder))
+    began = time.perf_counter()
+    first = assistant.ingest([folder])
+    ingest_s = time.perf_counter() - began
+    began = time.perf_counter()
+    assistant.ingest([folder])
+    reingest_s = time.perf_counter() - began
+    assistant.answer(questions[0]["question"])  # warm-up
+    hits, latencies = {1: 0, 4: 0, 5: 0}, []
+    for q in questions:
+        began = time.perf_counter()
+        answer = assistant.answer(q["question"], k=5)
+        latencies.append((time.perf_counter() - began) * 1000)
+        texts = [p.chunk.text for p in answer.passages]
+        for k in hits:
+            hits[k] += hit(texts[:k], q["answer"])
+    return {
+        "chunks": assistant.store.count(),
+        "ingest_s": ingest_s,
+        "reingest_s": reingest_s,
+        "failed": len(first.failed),
+        "hits": hits,
+        "latencies": latencies,
+    }
+
+
+def run_tutorial(docs: list[dict], questions: list[dict], work: Path) -> dict:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from rag.config import Settings
+    from rag.store import LocalEmbeddings
+
+    embeddings = LocalEmbeddings(Settings().embedding_model_path())
+    client = chromadb.PersistentClient(str(work / "tutorial"), settings=ChromaSettings(anonymized_telemetry=False))
+    began = time.perf_counter()
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    splits = splitter.split_documents([Document(article_text(d), metadata={"id": d["id"]}) for d in docs])
+    store = Chroma(client=client, collection_name="tutorial", embedding_function=embeddings)
+    batch = client.get_max_batch_size()
+    for i in range(0, len(splits), batch):
+        store.add_documents(splits[i : i + batch])
+    ingest_s = time.perf_counter() - began
+    store.similarity_search(questions[0]["question"], k=4)  # warm-up
+    hits, latencies = {1: 0, 4: 0, 5: 0}, []
+    for q in questions:
+        began = time.perf_counter()
+        found = store.similarity_search(q["question"], k=5)
+        latencies.append((time.perf_counter() - began) * 1000)
+        texts = [d.page_content for d in found]
+        for k in hits:
+            hits[k] += hit(texts[:k], q["answer"])
+    return {
+        "chunks": len(splits),
+        "ingest_s": ingest_s,
+        "reingest_s": None,
+        "failed": 0,
+        "hits": hits,
+        "latencies": latencies,
+    }
+
+
+def child(pipeline: str, weeks: int | None) -> None:
+    docs, questions = load(weeks)
+    with tempfile.TemporaryDirectory() as work:
+        result = (run_ours if pipeline == "ours" else run_tutorial)(docs, questions, Path(work))
+    chars = sum(len(article_text(d)) for d in docs)
+    lat = result.pop("latencies")
+    hits = result.pop("hits")
+    summary = {
+        "pipeline": pipeline,
+        "docs": len(docs),
+        "questions": len(questions),
+        "chars": chars,
+        **{f"recall@{k}": round(v / len(questions), 4) for k, v in hits.items()},
+        "ingest_chars_per_s": round(chars / result["ingest_s"]),
+        "p50_ms": round(percentile(lat, 50), 1),
+        "p95_ms": round(percentile(lat, 95), 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **{k: (round(v, 2) if isinstance(v, float) else v) for k, v in result.items()},
+    }
+    print(json.dumps(summary))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weeks", type=int, help="only the first N weeks of articles and questions")
+    parser.add_argument("--child", choices=["ours", "tutorial"], help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.weeks)
+        return
+    results = []
+    for pipeline in ("tutorial", "ours"):
+        command = [sys.executable, "-m", "bench.realtimeqa", "--child", pipeline]
+        if args.weeks:
+            command += ["--weeks", str(args.weeks)]
+        output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+        results.append(json.loads(output.strip().splitlines()[-1]))
+        print(f"{pipeline}: {results[-1]}", file=sys.stderr)
+    keys = [
+        "docs",
+        "questions",
+        "chunks",
+        "recall@1",
+        "recall@4",
+        "recall@5",
+        "ingest_chars_per_s",
+        "ingest_s",
+        "reingest_s",
+        "p50_ms",
+        "p95_ms",
+        "peak_rss_mb",
+    ]
+    print(f"| metric | {' | '.join(r['pipeline'] for r in results)} |")
+    print(f"|---|{'---|' * len(results)}")
+    for key in keys:
+        print(f"| {key} | {' | '.join(str(r.get(key)) for r in results)} |")
+    ours = next(r for r in results if r["pipeline"] == "ours")
+    tutorial = next(r for r in results if r["pipeline"] == "tutorial")
+    print(
+        f"\nrecall@5 gain over the tutorial: {ours['recall@5'] - tutorial['recall@5']:+.3f}; "
+        f"re-ingest / first ingest: {ours['reingest_s'] / ours['ingest_s']:.2%}"
+    )
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""What every answerer shares: the interface, the abstention text, and turning chosen sentences into citations.
+
+Leaves out how sentences are chosen (each answerer's own module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from rag.types import Answer, Citation, Passage
+
+ABSTAIN_TEXT = "The documents don't say. The nearest text found is listed below, but it does not answer the question."
+
+
+class Answerer(Protocol):
+    """An answer mode: question and passages in, `Answer` out."""
+
+    name: str
+
+    def __call__(self, question: str, passages: Sequence[Passage]) -> Answer: ...
+
+
+def cite(picks: Sequence[tuple[Passage, int, int]]) -> tuple[str, tuple[Citation, ...]]:
+    """Answer text and citations for chosen sentences, each given as (passage, start, end) in its document.
+
+    Each sentence is quoted exactly and followed by its marker; a sentence quoted twice keeps one number.
+
+    Example:
+        >>> from rag.types import Chunk
+        >>> p = Passage(Chunk("c1", "Kyiv won. It was late.", "a.txt", 10, 32), 1.0)
+        >>> cite([(p, 10, 19)])[0]
+        'Kyiv won. [1]'
+    """
+    citations: list[Citation] = []
+    parts = []
+    for passage, start, end in picks:
+        chunk = passage.chunk
+        quote = chunk.text[start - chunk.start : end - chunk.start]
+        match = next((c for c in citations if (c.source, c.start, c.end) == (chunk.source, start, end)), None)
+        if match is None:
+            match = Citation(len(citations) + 1, chunk.source, start, end, quote, chunk.page, chunk.id)
+            citations.append(match)
+        parts.append(f"{' '.join(quote.split())} [{match.n}]")
+    return " ".join(parts), tuple(citations)

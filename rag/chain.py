@@ -1,0 +1,200 @@
+"""The one way in: `Assistant` and `answer()`, which the CLI, the chat page and the eval runner all call.
+
+Owns building every object from one `Settings` (embeddings, store, BM25 index, retriever, answerer), keeping the
+index in step with the corpus folder on first use, and the LangChain runnable chain
+    {question, history, sources, k} -> condense -> retrieve (HybridRetriever) -> answer (answerer of the mode).
+Leaves out the details of each step (their own modules) and presentation (CLI, UI).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from rag.answer import ANSWERERS
+from rag.config import Settings
+from rag.errors import ConfigError, EmptyIndexError, RagError
+from rag.ingest.indexer import FileResult, IngestReport, ingest_paths
+from rag.lexical import LexicalIndex
+from rag.retrieve import HybridRetriever, document_to_passage
+from rag.store import DocumentInfo, LocalEmbeddings, Store
+from rag.types import Answer
+
+log = logging.getLogger(__name__)
+
+
+def condense(question: str, history: Sequence[tuple[str, str]] = ()) -> str:
+    """A standalone search query for a question that may lean on the previous turn.
+
+    Without an LLM this is lexical: a short question, or one that points back with a pronoun, is searched together
+    with the previous question.
+
+    Example:
+        >>> condense("Who signed it?", [("What did the US and Ukraine agree on?", "...")])
+        'Who signed it? (What did the US and Ukraine agree on?)'
+    """
+    if not history:
+        return question
+    words = question.lower().replace("?", " ").split()
+    if len(words) <= 4 or _POINTERS & set(words):
+        return f"{question} ({history[-1][0]})"
+    return question
+
+
+_POINTERS = {"it", "its", "they", "them", "their", "he", "she", "him", "her", "his", "this", "that", "these", "those"}
+
+
+class Assistant:
+    """An assistant over one index; builds its models once and serves repeated questions.
+
+    Example:
+        >>> from rag import Assistant
+        >>> assistant = Assistant(data_dir="/tmp/rag-demo")  # doctest: +SKIP
+        >>> assistant.answer("Who signed the minerals agreement?").citations[0].quote  # doctest: +SKIP
+        'U.S. Treasury Secretary Scott Bessent and Ukraine’s First Deputy Prime Minister Yulia Svyrydenko ...'
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, *, embeddings: LocalEmbeddings | None = None, **overrides: Any
+    ) -> None:
+        self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
+        if self.settings.answer_mode not in ANSWERERS:
+            msg = f"unknown answer mode {self.settings.answer_mode!r}; choose one of: {', '.join(ANSWERERS)}"
+            raise ConfigError(msg)
+        self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path())
+        self.store = Store(self.settings, self.embeddings)
+        self._lock = threading.RLock()
+        self._synced = False
+        self.retriever = HybridRetriever(
+            store=self.store,
+            lexical=LexicalIndex(self.store.chunks()),
+            k=self.settings.k,
+            fetch_k=self.settings.fetch_k,
+            rrf_k=self.settings.rrf_k,
+        )
+        self.answerer = ANSWERERS[self.settings.answer_mode](self.settings, idf=self._idf)
+        self.chain = self._build_chain()
+
+    def _idf(self, term: str) -> float:
+        return self.retriever.lexical.idf(term)
+
+    def _build_chain(self) -> Runnable:
+        def retrieve(inputs: dict) -> dict:
+            began = time.perf_counter()
+            query = condense(inputs["question"], inputs.get("history", ()))
+            documents = self.retriever.invoke(query, k=inputs.get("k"), sources=inputs.get("sources", ()))
+            took = (time.perf_counter() - began) * 1000
+            return {**inputs, "query": query, "passages": [document_to_passage(d) for d in documents], "ms": took}
+
+        def respond(inputs: dict) -> Answer:
+            answer = self.answerer(inputs["question"], inputs["passages"])
+            answer.timings["retrieve_ms"] = inputs["ms"]
+            return answer
+
+        return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(respond, name=self.answerer.name)
+
+    # -- the index -----------------------------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Iterable[Path | str], progress: Callable[[int, int, FileResult], None] | None = None
+    ) -> IngestReport:
+        """Ingest files and folders (see `rag.ingest.indexer.ingest_paths`) and refresh the BM25 index."""
+        with self._lock:
+            report = ingest_paths([Path(p) for p in paths], self.store, self.settings, progress)
+            if report.changed or len(self.retriever.lexical) != self.store.count():
+                self._reload_lexical()
+            return report
+
+    def remove(self, source: str) -> int:
+        """Remove one document from the index; returns how many chunks went."""
+        with self._lock:
+            removed = self.store.delete_source(source)
+            if removed:
+                self._reload_lexical()
+            return removed
+
+    def sources(self) -> dict[str, DocumentInfo]:
+        return self.store.documents()
+
+    def document_text(self, source: str) -> str:
+        """The extracted text of an indexed document, read again from its file (the text offsets point into)."""
+        from rag.ingest.loaders import load_file
+
+        info = self.sources().get(source)
+        if info is None or not info.path or not Path(info.path).is_file():
+            msg = f"{source}: not indexed, or its file is gone; ingest it again"
+            raise RagError(msg)
+        return load_file(Path(info.path), source).text
+
+    def sync_corpus(self) -> IngestReport | None:
+        """Bring the index in step with the corpus folder once per assistant (cheap when nothing changed)."""
+        with self._lock:
+            if self._synced:
+                return None
+            self._synced = True
+            corpus = self.settings.corpus_dir
+            if not corpus.is_dir():
+                log.info("corpus folder %s not found; answering from the index as it is", corpus)
+                return None
+            return self.ingest([corpus])
+
+    def _reload_lexical(self) -> None:
+        self.retriever.lexical = LexicalIndex(self.store.chunks())
+
+    # -- questions -----------------------------------------------------------------------------------------------
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        sources: Sequence[str] = (),
+        k: int | None = None,
+    ) -> Answer:
+        """Answer one question from the indexed documents, with citations, or abstain.
+
+        `history` holds earlier (question, answer) turns; `sources` restricts retrieval to those documents.
+        """
+        question = question.strip()
+        if not question:
+            msg = "ask a question: the text is empty"
+            raise ValueError(msg)
+        self.sync_corpus()
+        if len(self.retriever.lexical) == 0:
+            msg = "nothing is indexed yet: run `rag ingest PATH` (or put documents in the corpus folder)"
+            raise EmptyIndexError(msg)
+        began = time.perf_counter()
+        answer = self.chain.invoke({"question": question, "history": list(history), "sources": list(sources), "k": k})
+        answer.timings["total_ms"] = (time.perf_counter() - began) * 1000
+        return answer
+
+
+_DEFAULT: dict[tuple, Assistant] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def answer(question: str, **kwargs: Any) -> Answer:
+    """Answer a question from the documents in the corpus folder, with citations (or abstain).
+
+    Settings come from `RAG_*` environment variables; keyword arguments `data_dir`, `corpus_dir`, `k`, `history`
+    and `sources` override them. The assistant is built once per settings and reused.
+
+    Example:
+        >>> from rag import answer
+        >>> a = answer("Who signed the minerals agreement?")  # doctest: +SKIP
+        >>> a.abstained, a.citations[0].source  # doctest: +SKIP
+        (False, 'us-ukraine-minerals-agreement.txt')
+    """
+    call = {key: kwargs.pop(key) for key in ("history", "sources", "k") if key in kwargs}
+    settings = Settings(**kwargs)
+    key = tuple(sorted((name, str(value)) for name, value in settings.model_dump().items()))
+    with _DEFAULT_LOCK:
+        if key not in _DEFAULT:
+            _DEFAULT[key] = Assistant(settings)
+        assistant = _DEFAULT[key]
+    return assistant.answer(question, **call)

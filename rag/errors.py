@@ -1,0 +1,24 @@
+"""Domain exceptions: each message says what went wrong and what to do about it.
+
+The CLI prints them as one line and exits non-zero; the chat page shows them as `gr.Error`.
+"""
+
+
+class RagError(Exception):
+    """Base of every error the assistant raises on purpose."""
+
+
+class ConfigError(RagError):
+    """A setting is missing or wrong (a path, a URL, a model)."""
+
+
+class IngestError(RagError):
+    """A file cannot be read into text; the message is the one-line reason shown in the summary."""
+
+
+class StoreError(RagError):
+    """The vector store cannot be reached or used."""
+
+
+class EmptyIndexError(RagError):
+    """A question was asked before any document was ingested."""

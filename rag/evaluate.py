@@ -1,0 +1,158 @@
+"""The evaluation runner: suites of questions in, verdicts and metrics out.
+
+Owns the suite format (JSONL: `id`, `question`, `answerable`, `expected` as groups of accepted alternatives,
+optional `sources`), judging one answer against its item, and the summary metrics: answer accuracy, abstention,
+citation precision and validity, retrieval recall@k and MRR, latency. Every answer comes from `Assistant.answer`,
+the same path as the chat page and the CLI. Leaves out reports and plots (`rag.report`).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+from rag.types import Answer
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of a suite."""
+
+    id: str
+    question: str
+    answerable: bool
+    expected: tuple[tuple[str, ...], ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass
+class Verdict:
+    """How one answer fared."""
+
+    id: str
+    question: str
+    answerable: bool
+    abstained: bool
+    correct: bool
+    answer: str
+    expected: list[list[str]]
+    citations: list[dict[str, Any]]
+    citations_valid: int
+    citations_supporting: int
+    retrieval_rank: int | None  # 1-based rank of the first passage holding an expected fact
+    confidence: float
+    latency_ms: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_suite(path: Path) -> list[Item]:
+    """Read a JSONL suite; a malformed line is an error that names the line."""
+    items = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            expected = tuple(tuple(group) if isinstance(group, list) else (group,) for group in raw.get("expected", []))
+            items.append(
+                Item(str(raw["id"]), raw["question"], bool(raw["answerable"]), expected, tuple(raw.get("sources", ())))
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            msg = f"{path}:{number}: not a suite item ({exc}); each line needs id, question, answerable, expected"
+            raise RagError(msg) from None
+    if not items:
+        msg = f"{path}: the suite is empty; write one JSON object a line (see README: evaluation suites)"
+        raise RagError(msg)
+    return items
+
+
+def holds(text: str, groups: Sequence[Sequence[str]]) -> bool:
+    """True when every group has one alternative in the text (case-insensitive); False for no groups."""
+    folded = _fold(text)
+    return bool(groups) and all(any(_fold(alt) in folded for alt in group) for group in groups)
+
+
+def holds_any(text: str, groups: Sequence[Sequence[str]]) -> bool:
+    """True when the text holds at least one alternative of any group."""
+    folded = _fold(text)
+    return any(_fold(alt) in folded for group in groups for alt in group)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').lower().split())
+
+
+def judge(item: Item, answer: Answer, document_text: Callable[[str], str]) -> Verdict:
+    """Judge one answer: right when it does not abstain and its cited quotes hold every expected fact."""
+    quotes = " ".join(c.quote for c in answer.citations)
+    valid = sum(1 for c in answer.citations if _quote_matches(c, document_text))
+    supporting = sum(1 for c in answer.citations if holds_any(c.quote, item.expected))
+    rank = next(
+        (i for i, p in enumerate(answer.passages, start=1) if item.expected and holds(p.chunk.text, item.expected)),
+        None,
+    )
+    correct = item.answerable and not answer.abstained and holds(quotes, item.expected)
+    return Verdict(
+        id=item.id,
+        question=item.question,
+        answerable=item.answerable,
+        abstained=answer.abstained,
+        correct=correct,
+        answer=answer.text,
+        expected=[list(g) for g in item.expected],
+        citations=[asdict(c) for c in answer.citations],
+        citations_valid=valid,
+        citations_supporting=supporting,
+        retrieval_rank=rank,
+        confidence=answer.confidence,
+        latency_ms=answer.timings.get("total_ms", 0.0),
+        timings=dict(answer.timings),
+    )
+
+
+def _quote_matches(citation, document_text: Callable[[str], str]) -> bool:
+    try:
+        return document_text(citation.source)[citation.start : citation.end] == citation.quote
+    except RagError:
+        return False
+
+
+def summarize(verdicts: Sequence[Verdict], k: int) -> dict[str, Any]:
+    """Headline metrics of a run."""
+    answerable = [v for v in verdicts if v.answerable]
+    unanswerable = [v for v in verdicts if not v.answerable]
+    cited = sum(len(v.citations) for v in verdicts)
+    cited_answerable = sum(len(v.citations) for v in answerable)
+    latencies = sorted(v.latency_ms for v in verdicts)
+    ranks = [v.retrieval_rank for v in answerable]
+    return {
+        "questions": len(verdicts),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "answer_accuracy": _ratio(sum(v.correct for v in answerable), len(answerable)),
+        "abstention_rate": _ratio(sum(v.abstained for v in unanswerable), len(unanswerable)),
+        "false_abstention_rate": _ratio(sum(v.abstained for v in answerable), len(answerable)),
+        "citation_precision": _ratio(sum(v.citations_supporting for v in answerable), cited_answerable),
+        "citation_validity": _ratio(sum(v.citations_valid for v in verdicts), cited),
+        f"recall@{k}": _ratio(sum(r is not None and r <= k for r in ranks), len(answerable)),
+        "mrr": _ratio(sum(1.0 / r for r in ranks if r), len(answerable)),
+        "latency_p50_ms": _percentile(latencies, 50),
+        "latency_p95_ms": _percentile(latencies, 95),
+    }
+
+
+def _ratio(part: float, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _percentile(sorted_values: Sequence[float], pct: float) -> float | None:
+    if not sorted_values:
+        return None
+    if len(sorted_values) == 1:
+        return round(sorted_values[0], 2)
+    return round(statistics.quantiles(sorted_values, n=100, method="inclusive")[int(pct) - 1], 2)

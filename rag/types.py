@@ -1,0 +1,77 @@
+"""Small frozen types at the boundaries of the library: Chunk, Passage, Citation, Answer.
+
+Chroma records and LangChain documents are converted to and from these at the edge (`rag.store`,
+`rag.retrieve`), so the answerers, the CLI, the UI and the eval runner only ever see these types.
+Offsets are character offsets into the document's extracted text: `text[start:end] == chunk.text`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one document, with where it sits in the document's extracted text."""
+
+    id: str
+    text: str
+    source: str
+    start: int
+    end: int
+    title: str = ""
+    page: int | None = None
+    sentences: tuple[tuple[int, int], ...] = ()  # absolute (start, end) of each sentence in the chunk
+
+    def sentence_texts(self) -> list[tuple[int, int, str]]:
+        """Each sentence of the chunk as (start, end, text), offsets absolute in the document."""
+        spans = self.sentences or ((self.start, self.end),)
+        return [(s, e, self.text[s - self.start : e - self.start]) for s, e in spans]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and the dense similarity it was found with (if any)."""
+
+    chunk: Chunk
+    score: float
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One `[n]` of an answer: the sentence quoted, exactly as it stands at `start:end` of `source`."""
+
+    n: int
+    source: str
+    start: int
+    end: int
+    quote: str
+    page: int | None = None
+    chunk_id: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `answer()` returns: the text with `[n]` markers, its citations, and how it got there."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    confidence: float = 0.0
+    mode: str = "extractive"
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, with the field names of this class (what `rag ask --json` prints)."""
+        data = asdict(self)
+        for passage in data["passages"]:
+            passage["chunk"]["sentences"] = [list(s) for s in passage["chunk"]["sentences"]]
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
