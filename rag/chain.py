@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +79,14 @@ class Assistant:
             fetch_k=self.settings.fetch_k,
             rrf_k=self.settings.rrf_k,
         )
-        self.answerer = ANSWERERS[self.settings.answer_mode](self.settings, idf=self._idf)
+        self.answerer = ANSWERERS[self.settings.answer_mode](self.settings, idf=self._idf, normalize=self._normalize)
         self.chain = self._build_chain()
 
     def _idf(self, term: str) -> float:
         return self.retriever.lexical.idf(term)
+
+    def _normalize(self, term: str) -> str:
+        return self.retriever.lexical.normalize(term)
 
     def _build_chain(self) -> Runnable:
         def retrieve(inputs: dict) -> dict:
@@ -93,9 +97,9 @@ class Assistant:
             return {**inputs, "query": query, "passages": [document_to_passage(d) for d in documents], "ms": took}
 
         def respond(inputs: dict) -> Answer:
-            answer = self.answerer(inputs["question"], inputs["passages"])
+            answer = self.answerer(inputs["query"], inputs["passages"])
             answer.timings["retrieve_ms"] = inputs["ms"]
-            return answer
+            return replace(answer, question=inputs["question"])
 
         return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(respond, name=self.answerer.name)
 
@@ -172,6 +176,24 @@ class Assistant:
         answer = self.chain.invoke({"question": question, "history": list(history), "sources": list(sources), "k": k})
         answer.timings["total_ms"] = (time.perf_counter() - began) * 1000
         return answer
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        sources: Sequence[str] = (),
+        k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """The streaming twin of `answer`: yields pieces of the answer text as they are produced, then the `Answer`.
+
+        The extractive mode composes its answer at once, so its text arrives a few words at a time; citations are
+        resolved in the final `Answer`, whose `text` equals the pieces joined.
+        """
+        answer = self.answer(question, history=history, sources=sources, k=k)
+        words = answer.text.split(" ")
+        for i in range(0, len(words), 4):
+            yield " ".join(words[i : i + 4]) + (" " if i + 4 < len(words) else "")
+        yield answer
 
 
 _DEFAULT: dict[tuple, Assistant] = {}

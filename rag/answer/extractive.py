@@ -74,14 +74,17 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, idf: Callable[[str], float]) -> None:
+    def __init__(
+        self, settings: Settings, idf: Callable[[str], float], normalize: Callable[[str], str] = lambda t: t
+    ) -> None:
         self.threshold = settings.abstain_threshold
         self.max_sentences = settings.max_sentences
         self.idf = idf
+        self.normalize = normalize
 
     def candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
         """Every sentence of the passages, best evidence first."""
-        terms = set(tokenize(question))
+        terms = {self.normalize(t) for t in tokenize(question)}
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         fits = answer_type(question)
