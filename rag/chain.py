@@ -79,7 +79,9 @@ class Assistant:
             fetch_k=self.settings.fetch_k,
             rrf_k=self.settings.rrf_k,
         )
-        self.answerer = ANSWERERS[self.settings.answer_mode](self.settings, idf=self._idf, normalize=self._normalize)
+        self.answerer = ANSWERERS[self.settings.answer_mode](
+            self.settings, idf=self._idf, normalize=self._normalize, embed=self.embeddings.encode
+        )
         self.chain = self._build_chain()
 
     def _idf(self, term: str) -> float:

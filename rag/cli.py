@@ -97,6 +97,15 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    assistant = _assistant(args)
+    assistant.sync_corpus()
+    serve(assistant, host=args.host, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="index folder (default: RAG_DATA_DIR or ./.rag-data)")
@@ -124,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", parents=[common], help="remove a document from the index")
     remove.add_argument("source", help="the document's name as `rag sources` shows it")
     remove.set_defaults(run=cmd_remove)
+    serve = commands.add_parser("serve", parents=[common], help="open the chat page")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    serve.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR or corpus/)")
+    serve.set_defaults(run=cmd_serve)
     return parser
 
 

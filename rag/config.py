@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     answer_mode: str = Field(default="extractive", description="extractive (more modes come as backends).")
     max_sentences: int = Field(default=2, ge=1, le=5, description="Sentences an extractive answer may quote.")
     abstain_threshold: float = Field(
-        default=0.34, description="Evidence score below which the assistant abstains (see README: calibration)."
+        default=0.31, description="Evidence score below which the assistant abstains (see README: calibration)."
     )
 
     def embedding_model_path(self) -> Path:

@@ -156,3 +156,32 @@ def _percentile(sorted_values: Sequence[float], pct: float) -> float | None:
     if len(sorted_values) == 1:
         return round(sorted_values[0], 2)
     return round(statistics.quantiles(sorted_values, n=100, method="inclusive")[int(pct) - 1], 2)
+
+
+def sweep(verdicts: Sequence[Verdict], thresholds: Sequence[float]) -> list[dict[str, float | None]]:
+    """Accuracy, abstention and false abstention at each threshold, from a run made with no abstention.
+
+    A run with the threshold at minus infinity records, for every question, its confidence and whether the answer
+    would be right; abstaining below a threshold t then changes nothing else, so one run gives the whole curve.
+    """
+    answerable = [v for v in verdicts if v.answerable]
+    unanswerable = [v for v in verdicts if not v.answerable]
+    rows = []
+    for t in thresholds:
+        rows.append(
+            {
+                "threshold": round(t, 4),
+                "answer_accuracy": _ratio(sum(v.correct and v.confidence >= t for v in answerable), len(answerable)),
+                "abstention_rate": _ratio(sum(v.confidence < t for v in unanswerable), len(unanswerable)),
+                "false_abstention_rate": _ratio(sum(v.confidence < t for v in answerable), len(answerable)),
+            }
+        )
+    return rows
+
+
+def calibrate(verdicts: Sequence[Verdict], max_false_abstention: float = 0.05) -> float:
+    """The highest threshold whose false-abstention rate stays at or below the cap (from a no-abstention run)."""
+    confidences = sorted({round(v.confidence, 4) for v in verdicts} | {0.0})
+    rows = sweep(verdicts, confidences)
+    allowed = [r["threshold"] for r in rows if (r["false_abstention_rate"] or 0.0) <= max_false_abstention]
+    return float(max(allowed))

@@ -50,6 +50,10 @@ class LocalEmbeddings(Embeddings):
         vectors = self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return vectors.tolist()
 
+    def encode(self, texts: list[str]):
+        """Unit vectors for texts at answer time (not counted as indexing work)."""
+        return self.model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
+
     def embed_query(self, text: str) -> list[float]:
         return self.model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0].tolist()
 
