@@ -106,6 +106,67 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag import runs
+
+    if args.compare:
+        result = runs.compare_runs(*args.compare)
+        for key, row in result["metrics"].items():
+            print(
+                f"{key:24} {row['a']!s:>10} -> {row['b']!s:>10}   ({row['delta']:+})"
+                if row["delta"] is not None
+                else f"{key:24} {row['a']!s:>10} -> {row['b']!s:>10}"
+            )
+        print(f"\n{len(result['flipped'])} questions flipped:")
+        for flip in result["flipped"]:
+            print(
+                f"  {flip['id']}: {'right' if flip['a'] else 'wrong'} -> {'right' if flip['b'] else 'wrong'}"
+                f"  {flip['question']}"
+            )
+        return 0
+    if args.suite is None:
+        print("error: give a suite (JSONL), or --compare RUN_A RUN_B", file=sys.stderr)
+        return 2
+    extra = {k: v for k, v in {"k": args.k, "abstain_threshold": args.threshold}.items() if v is not None}
+    settings = runs.suite_settings(args.suite, _settings(args, **extra), args.corpus, args.data_dir)
+    out = args.out or runs.default_run_folder(args.suite)
+    result = runs.evaluate_suite(
+        args.suite,
+        settings,
+        out,
+        baseline=args.baseline,
+        calibrate_cap=args.max_false_abstention if args.calibrate else None,
+        progress=sys.stderr.isatty(),
+    )
+    print(runs.headline(result.views))
+    print(f"\nreport: {out / 'report.md'} and {out / 'report.html'}")
+    if result.calibrated is not None:
+        print(
+            f"calibrated threshold: {result.calibrated} (the highest with false abstentions at or below "
+            f"{args.max_false_abstention:.0%}; set RAG_ABSTAIN_THRESHOLD={result.calibrated})"
+        )
+    summary = result.views[0].summary
+    low = [
+        f"{name} {summary[key]} < {floor}"
+        for name, key, floor in (
+            ("answer accuracy", "answer_accuracy", args.min_accuracy),
+            ("abstention", "abstention_rate", args.min_abstention),
+        )
+        if floor is not None and summary[key] is not None and summary[key] < floor
+    ]
+    for line in low:
+        print(f"FAILED: {line}", file=sys.stderr)
+    return 1 if low else 0
+
+
+def cmd_adapt(args: argparse.Namespace) -> int:
+    from rag.adapters import adapt
+
+    suite = adapt(args.name, args.source, args.dest)
+    print(f"wrote {suite} and {args.dest / 'corpus'}/; run it with: rag eval {suite}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="index folder (default: RAG_DATA_DIR or ./.rag-data)")
@@ -138,6 +199,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     serve.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR or corpus/)")
     serve.set_defaults(run=cmd_serve)
+    evaluate = commands.add_parser("eval", parents=[common], help="run an evaluation suite and write a report")
+    evaluate.add_argument("suite", nargs="?", type=Path, help="a JSONL suite (see README: evaluation suites)")
+    evaluate.add_argument("--corpus", type=Path, help="documents to answer from (default: corpus/ beside the suite)")
+    evaluate.add_argument("--out", type=Path, help="run folder (default: eval/runs/SUITE-TIME)")
+    evaluate.add_argument("--k", type=int, help="passages to retrieve")
+    evaluate.add_argument("--threshold", type=float, help="abstention threshold (default: RAG_ABSTAIN_THRESHOLD)")
+    evaluate.add_argument("--baseline", action="store_true", help="also run the LangChain tutorial pipeline")
+    evaluate.add_argument("--calibrate", action="store_true", help="find the threshold for --max-false-abstention")
+    evaluate.add_argument("--max-false-abstention", type=float, default=0.05, help="for --calibrate (default 0.05)")
+    evaluate.add_argument("--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"), help="compare two runs")
+    evaluate.add_argument("--min-accuracy", type=float, help="exit 1 when answer accuracy is below this")
+    evaluate.add_argument("--min-abstention", type=float, help="exit 1 when abstention is below this")
+    evaluate.set_defaults(run=cmd_eval)
+
+    adapt = commands.add_parser("adapt", parents=[common], help="turn a public QA set into a suite and corpus")
+    adapt.add_argument("name", choices=["squad2", "realtimeqa"])
+    adapt.add_argument("source", type=Path, help="e.g. ../shared/benchmarks/squad2-dev-250")
+    adapt.add_argument("dest", type=Path, help="folder to write suite.jsonl and corpus/ into")
+    adapt.set_defaults(run=cmd_adapt)
     return parser
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rag.errors import RagError
 from rag.types import Answer
@@ -185,3 +186,77 @@ def calibrate(verdicts: Sequence[Verdict], max_false_abstention: float = 0.05) -
     rows = sweep(verdicts, confidences)
     allowed = [r["threshold"] for r in rows if (r["false_abstention_rate"] or 0.0) <= max_false_abstention]
     return float(max(allowed))
+
+
+class Answering(Protocol):
+    """What a suite is run against: `Assistant`, or the tutorial baseline."""
+
+    def answer(self, question: str) -> Answer: ...
+
+    def document_text(self, source: str) -> str: ...
+
+
+def run_suite(
+    items: Sequence[Item], assistant: Answering, k: int, progress: bool = True
+) -> tuple[list[Verdict], dict[str, Any]]:
+    """Ask every question through `assistant.answer` and judge it; returns the verdicts and their summary."""
+    from tqdm import tqdm
+
+    texts: dict[str, str] = {}
+
+    def document_text(source: str) -> str:
+        if source not in texts:
+            texts[source] = assistant.document_text(source)
+        return texts[source]
+
+    verdicts = [
+        judge(item, assistant.answer(item.question), document_text)
+        for item in tqdm(items, desc="questions", unit="q", disable=not progress, file=sys.stderr)
+    ]
+    return verdicts, summarize(verdicts, k)
+
+
+def write_run(folder: Path, verdicts: Sequence[Verdict], summary: dict[str, Any], config: dict[str, Any]) -> Path:
+    """A run folder: results.jsonl (a verdict a line) and summary.json (metrics and the configuration)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "results.jsonl", "w", encoding="utf-8") as f:
+        for verdict in verdicts:
+            f.write(json.dumps(asdict(verdict), ensure_ascii=False) + "\n")
+    (folder / "summary.json").write_text(json.dumps({"summary": summary, "config": config}, indent=2), "utf-8")
+    return folder
+
+
+def read_run(folder: Path) -> tuple[list[Verdict], dict[str, Any]]:
+    """Read a run folder back."""
+    folder = Path(folder)
+    if not (folder / "summary.json").is_file():
+        msg = f"{folder}: not a run folder (no summary.json); give a folder that `rag eval` wrote"
+        raise RagError(msg)
+    lines = (folder / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    verdicts = [Verdict(**json.loads(line)) for line in lines if line.strip()]
+    return verdicts, json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+
+def compare(a: tuple[list[Verdict], dict], b: tuple[list[Verdict], dict]) -> dict[str, Any]:
+    """Metric deltas (b minus a) and the questions whose verdict flipped between two runs."""
+    sa, sb = a[1]["summary"], b[1]["summary"]
+    deltas = {
+        key: {"a": sa[key], "b": sb.get(key), "delta": _delta(sa[key], sb.get(key))}
+        for key in sa
+        if isinstance(sa[key], int | float) or sa[key] is None
+    }
+
+    def good(v: Verdict) -> bool:
+        return v.correct if v.answerable else v.abstained
+
+    before = {v.id: v for v in a[0]}
+    flipped = [
+        {"id": v.id, "question": v.question, "a": good(before[v.id]), "b": good(v)}
+        for v in b[0]
+        if v.id in before and good(before[v.id]) != good(v)
+    ]
+    return {"metrics": deltas, "flipped": flipped}
+
+
+def _delta(x: float | None, y: float | None) -> float | None:
+    return None if x is None or y is None else round(y - x, 4)

@@ -1,0 +1,117 @@
+"""Evaluation runs: a suite through our pipeline (and the baseline), into a run folder with its report.
+
+Owns where things go (the corpus and index a suite is run on, the run folder), the threshold sweep that feeds the
+calibration and the report's plot, and the comparison of two runs. `rag eval` is a thin layer over this module.
+Leaves out metrics (`rag.evaluate`) and presentation (`rag.report`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.chain import Assistant
+from rag.config import PROJECT_ROOT, Settings
+from rag.evaluate import calibrate, load_suite, read_run, run_suite, sweep, write_run
+from rag.report import RunView, write_report
+
+log = logging.getLogger(__name__)
+THRESHOLDS = [round(t, 3) for t in np.arange(0.0, 0.8001, 0.01)]
+
+
+@dataclass
+class EvalResult:
+    """What `evaluate_suite` produced."""
+
+    folder: Path
+    views: list[RunView]
+    calibrated: float | None = None
+
+
+def suite_settings(suite: Path, settings: Settings, corpus: Path | None, data_dir: Path | None) -> Settings:
+    """Settings for a suite: its corpus (the `corpus/` beside the suite, else the configured one) and an index of
+    its own under the data directory, so evaluation never mixes with the documents you chat with."""
+    corpus = corpus or (suite.parent / "corpus" if (suite.parent / "corpus").is_dir() else settings.corpus_dir)
+    corpus = corpus.resolve()
+    if data_dir is None:
+        tag = hashlib.sha1(str(corpus).encode()).hexdigest()[:8]
+        data_dir = settings.data_dir / "eval" / f"{corpus.name}-{tag}"
+    return settings.model_copy(update={"corpus_dir": corpus, "data_dir": data_dir})
+
+
+def default_run_folder(suite: Path) -> Path:
+    return PROJECT_ROOT / "eval" / "runs" / f"{suite.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def evaluate_suite(
+    suite: Path,
+    settings: Settings,
+    out: Path,
+    baseline: bool = False,
+    calibrate_cap: float | None = None,
+    progress: bool = True,
+) -> EvalResult:
+    """Run a suite through `Assistant.answer` (and the baseline), write the run folders and the report.
+
+    With `calibrate_cap`, also find the highest threshold whose false-abstention rate stays within the cap.
+    """
+    items = load_suite(suite)
+    assistant = Assistant(settings)
+    assistant.sync_corpus()
+    verdicts, summary = run_suite(items, assistant, settings.k, progress)
+    config = {"suite": str(suite), **settings.model_dump(mode="json")}
+    write_run(out / "ours", verdicts, summary, config)
+    view = RunView("ours", verdicts, summary, threshold=settings.abstain_threshold)
+    calibrated = None
+    if settings.answer_mode == "extractive":  # its answers do not depend on the threshold, so one run gives the curve
+        open_settings = settings.model_copy(update={"abstain_threshold": -math.inf})
+        unbounded, _ = run_suite(items, Assistant(open_settings, embeddings=assistant.embeddings), settings.k, False)
+        view.sweep = sweep(unbounded, THRESHOLDS)
+        if calibrate_cap is not None:
+            calibrated = calibrate(unbounded, calibrate_cap)
+    views = [view]
+    if baseline:
+        from rag.baseline import BaselineAssistant
+
+        tutorial = BaselineAssistant(settings, assistant.embeddings)
+        tutorial.ingest(settings.corpus_dir)
+        b_verdicts, b_summary = run_suite(items, tutorial, 4, progress)
+        write_run(out / "baseline", b_verdicts, b_summary, {"suite": str(suite), "pipeline": "langchain tutorial"})
+        views.append(RunView("baseline (LangChain tutorial)", b_verdicts, b_summary))
+    write_report(out, f"Evaluation: {suite.stem}", views)
+    return EvalResult(out, views, calibrated)
+
+
+def compare_runs(a: Path, b: Path) -> dict[str, Any]:
+    """Metric deltas and flipped questions between two run folders (each `.../ours` or a report folder)."""
+    from rag.evaluate import compare
+
+    return compare(read_run(_run_dir(a)), read_run(_run_dir(b)))
+
+
+def _run_dir(folder: Path) -> Path:
+    return folder / "ours" if (folder / "ours" / "summary.json").is_file() else folder
+
+
+def headline(views: list[RunView]) -> str:
+    """A plain-text table of the main metrics, one column per run."""
+    keys = ["answer_accuracy", "abstention_rate", "false_abstention_rate", "citation_precision"]
+    keys += ["citation_validity", "recall@k", "mrr", "latency_p50_ms", "latency_p95_ms"]
+
+    def value(view: RunView, key: str) -> str:
+        if key == "recall@k":
+            key = next((k for k in view.summary if k.startswith("recall@")), key)
+            return f"{view.summary.get(key)} ({key})"
+        return str(view.summary.get(key))
+
+    width = max(len(k) for k in keys) + 2
+    lines = ["".ljust(width) + "".join(v.name[:28].ljust(30) for v in views)]
+    lines += [key.ljust(width) + "".join(value(v, key).ljust(30) for v in views) for key in keys]
+    return "\n".join(lines)
