@@ -1,0 +1,216 @@
+"""The chat page's handlers, called as Gradio calls them but without a server: streaming, follow-ups, citations
+and the sources panel, abstention, restriction to documents, feedback, export, upload checks and removal."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from rag.conversation import Turn
+from rag.types import Answer
+from tests.conftest import ROOT
+from tests.ui_fixtures import FACT, FACT_QUESTION, ask, write_fact_document
+from ui.app import ChatPage, answer_modes, build_app, launch_options
+from ui.uploads import uploads_dir
+
+
+@pytest.fixture(scope="module")
+def seed_page(seed_assistant) -> ChatPage:
+    return ChatPage(seed_assistant)
+
+
+@pytest.fixture
+def page(make_assistant) -> ChatPage:
+    """A page over its own index of the seed corpus, free to change."""
+    assistant = make_assistant(corpus_dir=ROOT / "corpus")
+    assistant.sync_corpus()
+    return ChatPage(assistant)
+
+
+def final_answer(turns: list[Turn]) -> Answer:
+    assert turns[-1].answer is not None, turns[-1].error
+    return turns[-1].answer
+
+
+def index_state(page: ChatPage) -> tuple[int, dict]:
+    return page.assistant.store.count(), {s: i.fingerprint for s, i in page.assistant.sources().items()}
+
+
+def upload_rows(page: ChatPage, files) -> list[list[str]]:
+    """The per-file results table of the last yield of the upload handler, as [file, result, detail] rows."""
+    html = list(page.upload([str(f) for f in files]))[-1][0]
+    cells = re.findall(r"<tr[^>]*><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", html)
+    return [list(row) for row in cells]
+
+
+def test_answer_streams_in_and_ends_with_linked_citations(seed_page):
+    yields, turns = ask(seed_page, "Who signed the agreement on behalf of Ukraine?")
+    box, first_messages, _, first_sources = yields[0]
+    assert box == "" and first_messages[-2]["content"].startswith("Who signed")  # the question shows at once
+    assert first_messages[-1]["content"] == "…" and first_sources is not None
+    partials = [y[1][-1]["content"] for y in yields[1:-1]]
+    assert len(partials) >= 2 and all(a != b for a, b in itertools.pairwise(partials))  # it grows piece by piece
+    answer = final_answer(turns)
+    n = next(c.n for c in answer.citations if "Svyrydenko" in c.quote)
+    bubble, sources = yields[-1][1][-1]["content"], yields[-1][3]
+    assert all(f'<a class="cite" href="#src-0-{c.n}"' in bubble for c in answer.citations) and ">[1]</a>" in bubble
+    marked = re.search(rf'<mark id="src-0-{n}">(.*?)</mark>', sources, re.S).group(1)
+    assert marked.startswith("U.S. Treasury Secretary Scott Bessent") and "Svyrydenko" in marked
+    card = next(card for card in sources.split('<div class="src-card"') if f'id="src-0-{n}"' in card)
+    assert "us-ukraine-minerals-agreement.txt" in card and re.search(rf"\[{n}\] chars \d+–\d+", card)
+    assert "".join(re.sub("<[^>]+>", "", sources).split()).count("ScottBessent") == 1  # the passage, shown once
+
+
+def test_follow_up_is_resolved_against_the_conversation(seed_page):
+    _, turns = ask(seed_page, "What did the US and Ukraine agree on?")
+    yields, turns = ask(seed_page, "Who signed it?", turns)
+    assert len(turns) == 2 and [m["role"] for m in yields[-1][1]] == ["user", "assistant"] * 2
+    assert any("Bessent" in c.quote for c in final_answer(turns).citations)
+
+    _, turns = ask(seed_page, "Which institute estimated the military aid to Ukraine?")
+    _, turns = ask(seed_page, "How much did it total?", turns)
+    assert "$72 billion" in final_answer(turns).citations[0].quote
+    _, alone = ask(seed_page, "How much did it total?")  # the same words in a fresh session find nothing
+    assert final_answer(alone).abstained
+
+
+def test_abstention_offers_nearest_text_not_citations(seed_page):
+    yields, turns = ask(seed_page, "What is the capital of Australia?")
+    assert final_answer(turns).abstained
+    bubble, sources = yields[-1][1][-1]["content"], yields[-1][3]
+    assert "The documents don" in bubble and "cite" not in bubble
+    assert "Nearest text found" in sources and "src-card nearest" in sources
+    assert "<mark>" not in sources and 'id="src-' not in sources
+
+
+def test_questions_can_be_restricted_to_chosen_documents(page, tmp_path):
+    upload_rows(page, [write_fact_document(tmp_path / "in")])
+    _, turns = ask(page, "Who signed the agreement on behalf of Ukraine?", restrict=["port-zephyr.md"])
+    answer = final_answer(turns)
+    assert {p.chunk.source for p in answer.passages} == {"port-zephyr.md"}
+    assert not any("Svyrydenko" in c.quote for c in answer.citations)
+    with pytest.raises(gr.Error, match=r"Not indexed: nothing\.txt"):
+        ask(page, "Who signed?", restrict=["nothing.txt"])
+
+
+def test_fewer_passages_when_asked_and_unknown_modes_refused(seed_page):
+    _, turns = ask(seed_page, "What does the agreement reportedly not include?", k=1)
+    assert len(final_answer(turns).passages) == 1
+    assert answer_modes() == ["extractive"]
+    with pytest.raises(gr.Error, match="not configured"):
+        ask(seed_page, "What does the agreement reportedly not include?", mode="llm-someday")
+
+
+def test_errors_reach_the_user_as_readable_messages(make_assistant, seed_page):
+    with pytest.raises(gr.Error, match="Type a question"):
+        ask(seed_page, "   ")
+    empty = ChatPage(make_assistant())
+    handler = empty.respond("Who signed?", [])
+    shown = [next(handler)]
+    with pytest.raises(gr.Error, match="nothing is indexed yet") as raised:
+        shown.extend(handler)
+    assert "Traceback" not in str(raised.value)
+    turns = shown[-1][2]
+    assert turns[-1].answer is None and "nothing is indexed" in shown[-1][1][-1]["content"]
+    assert "nothing is indexed" in shown[-1][3]
+
+
+def test_feedback_is_stored_with_question_answer_and_citations(seed_page):
+    _, turns = ask(seed_page, "Who signed the agreement on behalf of Ukraine?")
+    _, turns = ask(seed_page, "What is the capital of Australia?", turns)
+    seed_page.rate_message(turns, 1, True)
+    seed_page.rate_message(turns, 3, False)
+    records = [json.loads(line) for line in seed_page.feedback.path.read_text().splitlines()][-2:]
+    assert seed_page.feedback.path == seed_page.settings.data_dir / "feedback.jsonl"
+    up, down = records
+    assert up["rating"] == "up" and up["question"] == "Who signed the agreement on behalf of Ukraine?"
+    assert "[1]" in up["answer"] and any("Svyrydenko" in c["quote"] for c in up["citations"]) and up["time"]
+    assert set(up["citations"][0]) >= {"n", "source", "start", "end", "quote", "page"}
+    assert down["rating"] == "down" and down["abstained"] and down["citations"] == []
+    with pytest.raises(gr.Error):
+        seed_page.rate_message(turns, 9, True)
+
+
+def test_export_is_markdown_with_its_sources(seed_page):
+    with pytest.raises(gr.Error, match="Nothing to export"):
+        seed_page.export([])
+    _, turns = ask(seed_page, "Who signed the agreement on behalf of Ukraine?")
+    _, turns = ask(seed_page, "What is the capital of Australia?", turns)
+    text = Path(seed_page.export(turns)).read_text(encoding="utf-8")
+    assert "## 1. Who signed the agreement on behalf of Ukraine?" in text
+    assert re.search(r"- \[\d\] us-ukraine-minerals-agreement\.txt \(chars \d+–\d+\): “U\.S\. Treasury", text)
+    assert "## 2. What is the capital of Australia?" in text and "Nearest text found" in text
+
+
+def test_upload_adds_a_document_that_answers_then_remove_takes_it_away(page, tmp_path):
+    document = write_fact_document(tmp_path / "in")
+    assert upload_rows(page, [document]) == [["port-zephyr.md", "added", "1 chunk"]]
+    assert (uploads_dir(page.settings) / "port-zephyr.md").read_text() == document.read_text()
+    _, turns = ask(page, FACT_QUESTION)
+    cited = final_answer(turns).citations[0]
+    assert cited.source == "port-zephyr.md" and "Orla Quin" in cited.quote
+    assert upload_rows(page, [document]) == [["port-zephyr.md", "unchanged", "1 chunk"]]
+
+    status, table, *_ = page.remove("port-zephyr.md")
+    assert "Removed" in status and "port-zephyr.md" not in table
+    assert "port-zephyr.md" not in page.assistant.sources()
+    assert not (uploads_dir(page.settings) / "port-zephyr.md").exists()
+    _, turns = ask(page, FACT_QUESTION)
+    assert not any("Orla Quin" in c.quote for c in final_answer(turns).citations)
+    with pytest.raises(gr.Error, match="not indexed"):
+        page.remove("port-zephyr.md")
+
+
+def test_disallowed_types_and_oversized_files_are_refused_and_the_index_is_unchanged(make_assistant, tmp_path):
+    page = ChatPage(make_assistant(corpus_dir=ROOT / "corpus", max_file_mb=0.001))  # a 1 kB cap
+    page.assistant.sync_corpus()
+    before = index_state(page)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "tool.exe").write_bytes(b"MZ" + b"\0" * 100)
+    (folder / "notes").write_text(FACT)
+    (folder / "big.txt").write_text(FACT * 40)
+    (folder / ".hidden.txt").write_text(FACT)
+    rows = upload_rows(page, [folder / n for n in ("tool.exe", "notes", "big.txt", ".hidden.txt")])
+    assert [(r[0], r[1]) for r in rows] == [
+        ("tool.exe", "failed"),
+        ("notes", "failed"),
+        ("big.txt", "failed"),
+        (".hidden.txt", "failed"),
+    ]
+    assert rows[0][2].startswith(".exe files are not accepted; allowed: .txt, .md")
+    assert rows[1][2].startswith("files without an extension are not accepted")
+    assert rows[2][2] == "the file is 2.2 kB, over the 1.0 kB upload cap (RAG_MAX_FILE_MB)"
+    assert "hidden" in rows[3][2]
+    assert index_state(page) == before
+    assert not uploads_dir(page.settings).exists() or not any(uploads_dir(page.settings).iterdir())
+
+
+def test_a_file_that_fails_ingestion_leaves_the_earlier_version_in_place(page, tmp_path):
+    good = write_fact_document(tmp_path / "v1", "zephyr.txt")
+    assert upload_rows(page, [good])[0][1] == "added"
+    before = index_state(page)
+    broken = tmp_path / "v2" / "zephyr.txt"
+    broken.parent.mkdir()
+    broken.write_bytes(b"caf\xe9 is not UTF-8")
+    rows = upload_rows(page, [broken])
+    assert rows[0][:2] == ["zephyr.txt", "failed"] and "not UTF-8" in rows[0][2]
+    assert index_state(page) == before
+    assert (uploads_dir(page.settings) / "zephyr.txt").read_text() == good.read_text()
+    assert [p.name for p in uploads_dir(page.settings).iterdir()] == ["zephyr.txt"]
+    assert FACT in page.assistant.document_text("zephyr.txt")
+
+
+def test_launch_options_are_safe(seed_assistant):
+    options = launch_options(seed_assistant)
+    assert options["share"] is False and options["ssr_mode"] is False and options["allowed_paths"] == []
+    blocked = options["blocked_paths"]
+    assert str(seed_assistant.settings.data_dir.resolve()) in blocked
+    assert str(seed_assistant.settings.corpus_dir.resolve()) in blocked
+    assert options["max_file_size"] == int(seed_assistant.settings.max_file_mb * 1e6)
+    assert isinstance(build_app(seed_assistant), gr.Blocks)
