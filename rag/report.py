@@ -28,6 +28,17 @@ HEADLINE = [
     ("latency_p50_ms", "latency p50 (ms)"),
     ("latency_p95_ms", "latency p95 (ms)"),
 ]
+LLM_HEADLINE = [  # shown when a run's answers were generated (LLM modes)
+    ("generated_sentences", "generated sentences"),
+    ("keep_rate", "generated sentences kept by the claim check"),
+    ("kept_fact_errors", "kept sentences with a number/name not in the cited passage"),
+    ("extractive_fallbacks", "answers that fell back to the extractive answer"),
+]
+
+
+def _headline(views: Sequence[RunView]) -> list[tuple[str, str]]:
+    generated = any("generated_sentences" in v.summary for v in views)
+    return HEADLINE + (LLM_HEADLINE if generated else [])
 
 
 @dataclass
@@ -108,7 +119,7 @@ def write_report(folder: Path, title: str, views: Sequence[RunView]) -> tuple[Pa
 def _markdown(title: str, views: Sequence[RunView], images: dict[str, bytes]) -> str:
     lines = [f"# {title}", "", f"| metric | {' | '.join(v.name for v in views)} |", f"|---|{'---|' * len(views)}"]
     lines.append(f"| questions (answerable / not) | {' | '.join(_counts(v) for v in views)} |")
-    lines += [f"| {label} | {' | '.join(_value(v.summary, key) for v in views)} |" for key, label in HEADLINE]
+    lines += [f"| {label} | {' | '.join(_value(v.summary, key) for v in views)} |" for key, label in _headline(views)]
     lines += [""] + [f"![{name}]({name})" for name in images] + [""]
     for view in views:
         failed = _failed(view)
@@ -118,6 +129,9 @@ def _markdown(title: str, views: Sequence[RunView], images: dict[str, bytes]) ->
             lines.append(f"- **{v.id}** {v.question}  ")
             lines.append(f"  answer: {_clip(v.answer)}  ")
             lines.append(f"  expected: {expected}; confidence {v.confidence:.3f}  ")
+            if v.notice:
+                lines.append(f"  note: {_clip(v.notice)}  ")
+            lines += [f"  left out: “{_clip(text, 160)}” ({why})  " for text, why in v.unsupported]
             lines += [f"  cited [{c['n']}]: “{_clip(c['quote'])}”  " for c in v.citations]
         lines.append("")
     return "\n".join(lines)
@@ -138,7 +152,7 @@ def _html(title: str, views: Sequence[RunView], images: dict[str, bytes]) -> str
     rows = f"<tr><td>questions (answerable / not)</td>{''.join(f'<td>{_counts(v)}</td>' for v in views)}</tr>"
     rows += "".join(
         f"<tr><td>{e(label)}</td>{''.join(f'<td>{_value(v.summary, key)}</td>' for v in views)}</tr>"
-        for key, label in HEADLINE
+        for key, label in _headline(views)
     )
     pictures = "".join(
         f'<img alt="{e(name)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'

@@ -43,7 +43,9 @@ def suite_settings(suite: Path, settings: Settings, corpus: Path | None, data_di
     if data_dir is None:
         tag = hashlib.sha1(str(corpus).encode()).hexdigest()[:8]
         data_dir = settings.data_dir / "eval" / f"{corpus.name}-{tag}"
-    return settings.model_copy(update={"corpus_dir": corpus, "data_dir": data_dir})
+    return settings.model_copy(
+        update={"corpus_dir": corpus, "data_dir": data_dir, "models_dir": settings.models_path()}
+    )
 
 
 def default_run_folder(suite: Path) -> Path:
@@ -58,7 +60,8 @@ def evaluate_suite(
     calibrate_cap: float | None = None,
     progress: bool = True,
 ) -> EvalResult:
-    """Run a suite through `Assistant.answer` (and the baseline), write the run folders and the report.
+    """Run a suite through `Assistant.answer` (and the baseline), write the run folders and the report; a run in an
+    LLM mode also runs the extractive mode beside it.
 
     With `calibrate_cap`, also find the highest threshold whose false-abstention rate stays within the cap.
     """
@@ -68,7 +71,8 @@ def evaluate_suite(
     verdicts, summary = run_suite(items, assistant, settings.k, progress)
     config = {"suite": str(suite), **settings.model_dump(mode="json")}
     write_run(out / "ours", verdicts, summary, config)
-    view = RunView("ours", verdicts, summary, threshold=settings.abstain_threshold)
+    name = "ours" if settings.answer_mode == "extractive" else f"ours ({settings.answer_mode})"
+    view = RunView(name, verdicts, summary, threshold=settings.abstain_threshold)
     calibrated = None
     if settings.answer_mode == "extractive":  # its answers do not depend on the threshold, so one run gives the curve
         open_settings = settings.model_copy(update={"abstain_threshold": -math.inf})
@@ -77,6 +81,13 @@ def evaluate_suite(
         if calibrate_cap is not None:
             calibrated = calibrate(unbounded, calibrate_cap)
     views = [view]
+    if settings.answer_mode != "extractive":  # an LLM mode: the extractive mode beside it, on the same index
+        extractive = Assistant(
+            settings.model_copy(update={"answer_mode": "extractive"}), embeddings=assistant.embeddings
+        )
+        e_verdicts, e_summary = run_suite(items, extractive, settings.k, progress)
+        write_run(out / "extractive", e_verdicts, e_summary, {**config, "answer_mode": "extractive"})
+        views.append(RunView("extractive", e_verdicts, e_summary, threshold=settings.abstain_threshold))
     if baseline:
         from rag.baseline import BaselineAssistant
 
@@ -104,6 +115,7 @@ def headline(views: list[RunView]) -> str:
     """A plain-text table of the main metrics, one column per run."""
     keys = ["answer_accuracy", "abstention_rate", "false_abstention_rate", "citation_precision"]
     keys += ["citation_validity", "recall@k", "mrr", "latency_p50_ms", "latency_p95_ms"]
+    keys += [k for k in ("keep_rate", "kept_fact_errors", "extractive_fallbacks") if k in views[0].summary]
 
     def value(view: RunView, key: str) -> str:
         if key == "recall@k":

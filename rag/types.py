@@ -65,6 +65,10 @@ class Answer:
     confidence: float = 0.0
     mode: str = "extractive"
     timings: dict[str, float] = field(default_factory=dict)
+    generated: int = 0  # LLM modes: sentences the model wrote
+    kept: int = 0  # ... of which the claim check kept (each cites a sentence that supports it)
+    unsupported: tuple[tuple[str, str], ...] = ()  # (sentence, why) of those removed or flagged
+    notice: str = ""  # what the user should know about how this answer came about (a fallback, a model error)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, with the field names of this class (what `rag ask --json` prints)."""

@@ -101,7 +101,7 @@ def test_questions_can_be_restricted_to_chosen_documents(page, tmp_path):
 def test_fewer_passages_when_asked_and_unknown_modes_refused(seed_page):
     _, turns = ask(seed_page, "What does the agreement reportedly not include?", k=1)
     assert len(final_answer(turns).passages) == 1
-    assert answer_modes() == ["extractive"]
+    assert answer_modes() == ["extractive"] == answer_modes(seed_page.assistant)
     with pytest.raises(gr.Error, match="not configured"):
         ask(seed_page, "What does the agreement reportedly not include?", mode="llm-someday")
 

@@ -34,9 +34,11 @@ CHAT_CONCURRENCY = 8  # chat requests answered at once; the rest wait in Gradio'
 UNEXPECTED = "Something went wrong on the server; its log has the details. Please try again."
 
 
-def answer_modes() -> list[str]:
-    """The answer modes the page offers: the answerer registry (LLM modes join it when they are configured)."""
-    return list(ANSWERERS)
+def answer_modes(assistant: Assistant | None = None) -> list[str]:
+    """The answer modes the page offers: those of the answerer registry that the assistant can serve (extractive,
+    and each LLM mode whose model is configured); without an assistant, the modes that need no model."""
+    served = assistant.modes() if assistant is not None else ["extractive"]
+    return [mode for mode in ANSWERERS if mode in served]
 
 
 class ChatPage:
@@ -66,9 +68,9 @@ class ChatPage:
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
-        if mode and mode != self.settings.answer_mode:
-            configured = self.settings.answer_mode
-            msg = f"The answer mode {mode!r} is not configured on this server; it answers in {configured!r} mode."
+        if mode and mode not in answer_modes(self.assistant):
+            offered = ", ".join(answer_modes(self.assistant))
+            msg = f"The answer mode {mode!r} is not configured on this server; choose one of: {offered}."
             raise gr.Error(msg)
         restrict = list(restrict or ())
         if restrict:
@@ -83,7 +85,9 @@ class ChatPage:
         yield "", render.chat_messages(turns, pending=question), turns, gr.skip()
         partial, error = "", ""
         try:
-            pieces = self.assistant.stream(question, history=history(turns), sources=restrict, k=int(k) if k else None)
+            pieces = self.assistant.stream(
+                question, history=history(turns), sources=restrict, k=int(k) if k else None, mode=mode or None
+            )
             for piece in pieces:
                 if isinstance(piece, Answer):
                     turns.append(Turn(question, piece))
@@ -254,10 +258,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     )
                     k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages retrieved", elem_id="k")
                     mode = gr.Radio(
-                        answer_modes(),
+                        answer_modes(assistant),
                         value=settings.answer_mode,
                         label="Answer mode",
-                        info="extractive quotes sentences of the documents; LLM modes appear here when configured",
+                        info="extractive quotes sentences of the documents; gguf (local model) and openai (model "
+                        "server) write an answer whose every sentence is checked against its citation",
                         elem_id="mode",
                     )
                 with gr.Row():

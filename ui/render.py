@@ -41,7 +41,13 @@ def anchor(turn: int, n: int) -> str:
 
 
 def answer_markdown(answer: Answer, turn: int) -> str:
-    """The chat bubble of an answer: its text escaped, each known `[n]` a link to its card in the sources panel."""
+    """The chat bubble of an answer: its text escaped, each known `[n]` a link to its card in the sources panel,
+    and its notice (how it came about, in LLM modes) in small print."""
+    body = _answer_body(answer, turn)
+    return f"{body}\n\n<small>{escape_markdown(answer.notice)}</small>" if answer.notice else body
+
+
+def _answer_body(answer: Answer, turn: int) -> str:
     if answer.abstained:
         return f"_{escape_markdown(answer.text)}_"
     known = {c.n: c for c in answer.citations}
