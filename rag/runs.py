@@ -96,7 +96,7 @@ def evaluate_suite(
         b_verdicts, b_summary = run_suite(items, tutorial, 4, progress)
         write_run(out / "baseline", b_verdicts, b_summary, {"suite": str(suite), "pipeline": "langchain tutorial"})
         views.append(RunView("baseline (LangChain tutorial)", b_verdicts, b_summary))
-    write_report(out, f"Evaluation: {suite.stem}", views)
+    write_report(out, f"Evaluation: {suite.parent.name if suite.stem == 'suite' else suite.stem}", views)
     return EvalResult(out, views, calibrated)
 
 
