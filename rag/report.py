@@ -36,7 +36,8 @@ LLM_HEADLINE = [  # shown when a run's answers were generated (LLM modes)
 ]
 
 
-def _headline(views: Sequence[RunView]) -> list[tuple[str, str]]:
+def headline_metrics(views: Sequence[RunView]) -> list[tuple[str, str]]:
+    """(summary key, label) of the figures a report leads with; `recall@` stands for the run's recall@k."""
     generated = any("generated_sentences" in v.summary for v in views)
     return HEADLINE + (LLM_HEADLINE if generated else [])
 
@@ -119,7 +120,9 @@ def write_report(folder: Path, title: str, views: Sequence[RunView]) -> tuple[Pa
 def _markdown(title: str, views: Sequence[RunView], images: dict[str, bytes]) -> str:
     lines = [f"# {title}", "", f"| metric | {' | '.join(v.name for v in views)} |", f"|---|{'---|' * len(views)}"]
     lines.append(f"| questions (answerable / not) | {' | '.join(_counts(v) for v in views)} |")
-    lines += [f"| {label} | {' | '.join(_value(v.summary, key) for v in views)} |" for key, label in _headline(views)]
+    lines += [
+        f"| {label} | {' | '.join(_value(v.summary, key) for v in views)} |" for key, label in headline_metrics(views)
+    ]
     lines += [""] + [f"![{name}]({name})" for name in images] + [""]
     for view in views:
         failed = _failed(view)
@@ -152,7 +155,7 @@ def _html(title: str, views: Sequence[RunView], images: dict[str, bytes]) -> str
     rows = f"<tr><td>questions (answerable / not)</td>{''.join(f'<td>{_counts(v)}</td>' for v in views)}</tr>"
     rows += "".join(
         f"<tr><td>{e(label)}</td>{''.join(f'<td>{_value(v.summary, key)}</td>' for v in views)}</tr>"
-        for key, label in _headline(views)
+        for key, label in headline_metrics(views)
     )
     pictures = "".join(
         f'<img alt="{e(name)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'

@@ -20,7 +20,7 @@ import numpy as np
 from rag.chain import Assistant
 from rag.config import PROJECT_ROOT, Settings
 from rag.evaluate import calibrate, load_suite, read_run, run_suite, sweep, write_run
-from rag.report import RunView, write_report
+from rag.report import RunView, headline_metrics, write_report
 
 log = logging.getLogger(__name__)
 THRESHOLDS = [round(t, 3) for t in np.arange(0.0, 0.8001, 0.01)]
@@ -112,18 +112,17 @@ def _run_dir(folder: Path) -> Path:
 
 
 def headline(views: list[RunView]) -> str:
-    """A plain-text table of the main metrics, one column per run."""
-    keys = ["answer_accuracy", "abstention_rate", "false_abstention_rate", "citation_precision"]
-    keys += ["citation_validity", "recall@k", "mrr", "latency_p50_ms", "latency_p95_ms"]
-    keys += [k for k in ("keep_rate", "kept_fact_errors", "extractive_fallbacks") if k in views[0].summary]
+    """A plain-text table of the report's headline figures, one column per run."""
+    keys = [key for key, _ in headline_metrics(views)]
 
     def value(view: RunView, key: str) -> str:
-        if key == "recall@k":
+        if key == "recall@":
             key = next((k for k in view.summary if k.startswith("recall@")), key)
             return f"{view.summary.get(key)} ({key})"
         return str(view.summary.get(key))
 
-    width = max(len(k) for k in keys) + 2
+    names = {"recall@": "recall@k"}
+    width = max(len(names.get(k, k)) for k in keys) + 2
     lines = ["".ljust(width) + "".join(v.name[:28].ljust(30) for v in views)]
-    lines += [key.ljust(width) + "".join(value(v, key).ljust(30) for v in views) for key in keys]
+    lines += [names.get(k, k).ljust(width) + "".join(value(v, k).ljust(30) for v in views) for k in keys]
     return "\n".join(lines)
