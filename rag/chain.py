@@ -186,11 +186,15 @@ class Assistant:
     def sources(self) -> dict[str, DocumentInfo]:
         return self.store.documents()
 
+    def document(self, source: str) -> DocumentInfo | None:
+        """One indexed document's info, or None (without listing the whole index)."""
+        return self.store.document(source)
+
     def document_text(self, source: str) -> str:
         """The extracted text of an indexed document, read again from its file (the text offsets point into)."""
         from rag.ingest.loaders import load_file
 
-        info = self.sources().get(source)
+        info = self.document(source)
         if info is None or not info.path or not Path(info.path).is_file():
             msg = f"{source}: not indexed, or its file is gone; ingest it again"
             raise RagError(msg)

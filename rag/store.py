@@ -150,17 +150,15 @@ class Store:
         """Every indexed document, keyed by source."""
         found: dict[str, DocumentInfo] = {}
         for _, _, meta in self._records(include_text=False):
-            known = found.get(meta["source"])
-            found[meta["source"]] = DocumentInfo(
-                source=meta["source"],
-                title=meta.get("title", ""),
-                chunks=(known.chunks if known else 0) + 1,
-                fingerprint=meta.get("fingerprint", ""),
-                root=meta.get("root", ""),
-                path=meta.get("path", ""),
-                chars=max(known.chars if known else 0, int(meta.get("end", 0))),
-            )
+            found[meta["source"]] = _with_chunk(found.get(meta["source"]), meta)
         return dict(sorted(found.items()))
+
+    def document(self, source: str) -> DocumentInfo | None:
+        """One indexed document, or None (reads only that document's records)."""
+        info = None
+        for meta in self.collection.get(where={"source": source}, include=["metadatas"])["metadatas"]:
+            info = _with_chunk(info, meta)
+        return info
 
     def chunks(self) -> list[Chunk]:
         """All chunks, in a stable order (by source, then offset)."""
@@ -189,6 +187,19 @@ class Store:
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
+
+
+def _with_chunk(known: DocumentInfo | None, meta: dict) -> DocumentInfo:
+    """A document's info, counting one more of its chunks."""
+    return DocumentInfo(
+        source=meta["source"],
+        title=meta.get("title", ""),
+        chunks=(known.chunks if known else 0) + 1,
+        fingerprint=meta.get("fingerprint", ""),
+        root=meta.get("root", ""),
+        path=meta.get("path", ""),
+        chars=max(known.chars if known else 0, int(meta.get("end", 0))),
+    )
 
 
 def _source_filter(sources: Sequence[str]) -> dict | None:

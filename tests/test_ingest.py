@@ -35,6 +35,9 @@ def test_ingest_is_idempotent_and_embeds_nothing_twice(tmp_path, make_assistant)
     assert second.chunks_embedded == 0
     assert assistant.store.count() == count
     assert "0 added, 5 unchanged" in second.summary()
+    listed = assistant.sources()
+    assert all(assistant.document(source) == info for source, info in listed.items())
+    assert assistant.document("missing.txt") is None
 
 
 def test_changed_file_is_replaced_and_gone_file_removed(tmp_path, make_assistant):

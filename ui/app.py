@@ -208,7 +208,7 @@ class ChatPage:
         if not source:
             raise gr.Error("Choose a document to remove first.")
         try:
-            info = self.assistant.sources().get(source)
+            info = self.assistant.document(source)
             removed = self.assistant.remove(source)
         except (RagError, ValueError) as exc:
             raise gr.Error(str(exc)) from exc
