@@ -56,14 +56,8 @@ class Candidates:
 
 def hybrid(row: dict, fetch: int = 20, rrf_k: int = 60, weights: tuple[float, float] = (1.0, 1.0)) -> list[Chunk]:
     """The shipped ordering (equal weights): RRF of the two lists, overlapping chunks dropped."""
-    scores: Counter[str] = Counter()
-    chunks = {}
-    for weight, ranking in zip(weights, (row["dense"][:fetch], row["bm25"][:fetch])):
-        for rank, chunk in enumerate(ranking, start=1):
-            scores[chunk.id] += weight / (rrf_k + rank)
-            chunks[chunk.id] = chunk
-    ranked = [(chunks[i], s) for i, s in scores.most_common()]
-    return [c for c, _ in drop_overlaps(ranked)]
+    fused = fuse([row["dense"][:fetch], row["bm25"][:fetch]], rrf_k, weights)
+    return [c for c, _ in drop_overlaps(fused)]
 
 
 def by_sentence_coverage(cands: Candidates, row: dict, fused_weight: float) -> list[Chunk]:

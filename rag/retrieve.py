@@ -23,19 +23,23 @@ from rag.store import Store, chunk_from_record, chunk_metadata
 from rag.types import Chunk, Passage
 
 
-def fuse(rankings: Sequence[Sequence[Chunk]], rrf_k: int = 60) -> list[tuple[Chunk, float]]:
-    """Reciprocal rank fusion: each list adds 1 / (rrf_k + rank) to the chunks it holds.
+def fuse(
+    rankings: Sequence[Sequence[Chunk]], rrf_k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[Chunk, float]]:
+    """Reciprocal rank fusion: each list adds weight / (rrf_k + rank) to the chunks it holds (weight 1 by default).
 
     Example:
         >>> a, b = Chunk("a", "A.", "s", 0, 2), Chunk("b", "B.", "s", 3, 5)
         >>> [c.id for c, _ in fuse([[a, b], [b]])]
         ['b', 'a']
+        >>> [c.id for c, _ in fuse([[a, b], [b]], weights=[1.0, 0.0])]
+        ['a', 'b']
     """
     scores: dict[str, float] = {}
     chunks: dict[str, Chunk] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, chunk in enumerate(ranking, start=1):
-            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (rrf_k + rank)
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (rrf_k + rank)
             chunks[chunk.id] = chunk
     return sorted(((chunks[i], s) for i, s in scores.items()), key=lambda pair: -pair[1])
 

@@ -16,6 +16,12 @@ def test_rrf_rewards_agreement_between_rankings():
     assert fused[0][1] == 1 / 62 + 1 / 61
 
 
+def test_rrf_weights_scale_each_ranking():
+    a, b = chunk("a", 0, 5), chunk("b", 10, 15)
+    fused = dict((x.id, s) for x, s in fuse([[a, b], [b]], rrf_k=60, weights=[0.5, 2.0]))
+    assert fused == {"a": 0.5 / 61, "b": 0.5 / 62 + 2.0 / 61}
+
+
 def test_overlapping_chunks_of_one_document_are_dropped():
     ranked = [(chunk("a", 0, 100), 3.0), (chunk("b", 90, 200), 2.0), (chunk("c", 90, 200, "other.txt"), 1.0)]
     assert [c.id for c, _ in drop_overlaps(ranked)] == ["a", "c"]
