@@ -1,7 +1,7 @@
 """Retrieval variants on RealTime QA: answer-recall@5 of ways to rank the same candidates, on an existing index.
 
 Asks every question whose answer occurs in the articles once, keeps the dense and the BM25 candidate lists, then
-ranks them in several ways offline and prints the recall@5 of each, with two ceilings (the share of questions
+ranks them in several ways offline and prints the recall@5 of each, with ceilings (the share of questions
 whose answer is anywhere in a larger candidate pool). It answers "would a better ordering of our candidates
 reach the target?" without re-ingesting anything. Besides reorderings it tries two other candidate sources that
 need no new embeddings: BM25 over two-sentence windows (each hit standing for its chunk) and article-level

@@ -1,6 +1,10 @@
 """Ingestion into a real Chroma store: idempotent, replaces changed files, removes gone ones, survives bad input."""
 
+import builtins
+import io
 import shutil
+from collections import Counter
+from pathlib import Path
 
 from rag.cli import main
 from rag.ingest.indexer import ADDED, REMOVED, UNCHANGED, UPDATED
@@ -122,3 +126,21 @@ def test_single_file_and_remove(tmp_path, make_assistant):
     assert assistant.remove(SEED.name) > 0
     assert assistant.sources() == {} and assistant.store.count() == 0
     assert assistant.remove(SEED.name) == 0
+
+
+def test_each_file_is_read_once_per_ingest(tmp_path, make_assistant, monkeypatch):
+    """The bytes that are fingerprinted are the bytes that are extracted: one read a file, whatever its format."""
+    folder = make_folder(tmp_path)
+    assistant = make_assistant()
+    reads: Counter[str] = Counter()
+    real_open = io.open
+
+    def counting_open(file, *args, **kwargs):
+        if isinstance(file, (str, Path)) and Path(file).parent == folder:
+            reads[Path(file).name] += 1
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting_open)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    assistant.ingest([folder])
+    assert reads == {name: 1 for name in ("seed.txt", "notes.md", "page.html", "report.pdf", "memo.docx")}

@@ -127,10 +127,12 @@ def _ingest_file(file: Path, source: str, root: str | None, known, store: Store,
     try:
         max_bytes = int(settings.max_file_mb * 1e6)
         check_size(file, max_bytes)
-        print_ = fingerprint(file.read_bytes(), settings)
+        data = file.read_bytes()
+        print_ = fingerprint(data, settings)
         if known and known.fingerprint == print_:
             return FileResult(source, UNCHANGED, known.chunks)
-        chunks = split_document(load_file(file, source, max_bytes), settings.chunk_size, settings.chunk_overlap)
+        document = load_file(file, source, max_bytes, data)
+        chunks = split_document(document, settings.chunk_size, settings.chunk_overlap)
     except IngestError as exc:
         log.info("%s failed: %s", source, exc)
         return FileResult(source, FAILED, reason=str(exc))

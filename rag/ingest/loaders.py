@@ -8,6 +8,7 @@ Leaves out chunking and anything about the store.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Callable
@@ -41,8 +42,11 @@ class LoadedDocument:
         return page
 
 
-def load_file(path: Path, source: str | None = None, max_bytes: int | None = None) -> LoadedDocument:
-    """Read one file into a `LoadedDocument`.
+def load_file(
+    path: Path, source: str | None = None, max_bytes: int | None = None, data: bytes | None = None
+) -> LoadedDocument:
+    """Read one file into a `LoadedDocument`; `data`, when given, is the file's bytes already read (the indexer
+    fingerprints and extracts the same bytes, so a file changing in between cannot get a stale fingerprint).
 
     Example:
         >>> doc = load_file(Path("corpus/us-ukraine-minerals-agreement.txt"))
@@ -55,8 +59,10 @@ def load_file(path: Path, source: str | None = None, max_bytes: int | None = Non
     if loader is None:
         msg = f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
         raise IngestError(msg)
-    check_size(path, max_bytes)
-    text, title, pages = loader(path)
+    if data is None:
+        check_size(path, max_bytes)
+        data = path.read_bytes()
+    text, title, pages = loader(data, path)
     if not text.strip():
         raise IngestError("no text could be extracted (empty, or a scanned PDF without a text layer)")
     return LoadedDocument(source=source, text=text, title=title or _title_from_text(text, path), pages=pages)
@@ -90,8 +96,8 @@ def _decode(data: bytes) -> str:
         raise IngestError(msg) from None
 
 
-def _load_text(path: Path) -> tuple[str, str, tuple]:
-    text = _decode(path.read_bytes())
+def _load_text(data: bytes, path: Path) -> tuple[str, str, tuple]:
+    text = _decode(data)
     title = ""
     if path.suffix.lower() in (".md", ".markdown"):
         heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
@@ -99,10 +105,10 @@ def _load_text(path: Path) -> tuple[str, str, tuple]:
     return text, title, ()
 
 
-def _load_html(path: Path) -> tuple[str, str, tuple]:
+def _load_html(data: bytes, path: Path) -> tuple[str, str, tuple]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_decode(path.read_bytes()), "html.parser")
+    soup = BeautifulSoup(_decode(data), "html.parser")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
@@ -113,12 +119,12 @@ def _load_html(path: Path) -> tuple[str, str, tuple]:
     return text, title, ()
 
 
-def _load_pdf(path: Path) -> tuple[str, str, tuple]:
+def _load_pdf(data: bytes, path: Path) -> tuple[str, str, tuple]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise IngestError("encrypted PDF; remove the password (e.g. `qpdf --decrypt`) and ingest it again")
         parts, pages, offset = [], [], 0
@@ -136,14 +142,14 @@ def _load_pdf(path: Path) -> tuple[str, str, tuple]:
     return "\n\n".join(parts), title, tuple(pages)
 
 
-def _load_docx(path: Path) -> tuple[str, str, tuple]:
+def _load_docx(data: bytes, path: Path) -> tuple[str, str, tuple]:
     import zipfile
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         msg = f"corrupt or unreadable .docx ({type(exc).__name__}); open and re-save it in a word processor"
         raise IngestError(msg) from None
@@ -152,7 +158,7 @@ def _load_docx(path: Path) -> tuple[str, str, tuple]:
     return "\n\n".join(paragraphs), title, ()
 
 
-_LOADERS: dict[str, Callable[[Path], tuple[str, str, tuple]]] = {
+_LOADERS: dict[str, Callable[[bytes, Path], tuple[str, str, tuple]]] = {
     **{suffix: _load_text for suffix in TEXT_SUFFIXES},
     ".html": _load_html,
     ".htm": _load_html,
