@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
@@ -44,18 +45,32 @@ class LocalEmbeddings(Embeddings):
 
         self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         self.texts_embedded = 0
+        self._last_query: tuple[str, np.ndarray | None] = ("", None)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.texts_embedded += len(texts)
         vectors = self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return vectors.tolist()
 
-    def encode(self, texts: list[str]):
-        """Unit vectors for texts at answer time (not counted as indexing work)."""
-        return self.model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for texts at answer time (not counted as indexing work).
+
+        A first text equal to the last query searched with (the answerer sends the question along with its
+        sentences) is taken from `embed_query`'s result instead of being embedded again.
+        """
+        last_text, last_vector = self._last_query
+        if last_vector is not None and texts and texts[0] == last_text:
+            rest = self._encode(texts[1:]) if len(texts) > 1 else np.empty((0, last_vector.shape[0]), np.float32)
+            return np.vstack([last_vector[None, :], rest])
+        return self._encode(texts)
 
     def embed_query(self, text: str) -> list[float]:
-        return self.model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0].tolist()
+        vector = self._encode([text])[0]
+        self._last_query = (text, vector)
+        return vector.tolist()
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Hybrid retrieval: fusion, no overlapping passages, source filter, lexical hits dense search misses."""
 
+import numpy as np
+
 from rag.retrieve import document_to_passage, drop_overlaps, fuse, passage_to_document
 from rag.types import Chunk, Passage
 from tests.conftest import SEED
@@ -57,3 +59,19 @@ def test_langchain_retriever_interface(seed_assistant):
     documents = seed_assistant.retriever.invoke("Who signed the deal?", k=2)
     assert len(documents) == 2
     assert documents[0].metadata["source"] == SEED.name
+
+
+def test_question_searched_with_is_not_embedded_again_for_the_answerer(embeddings, monkeypatch):
+    question, sentence = "Who signed the agreement?", "Bessent signed it."
+    vector = embeddings.embed_query(question)
+    real = embeddings.model.encode
+    sent: list[str] = []
+    monkeypatch.setattr(embeddings.model, "encode", lambda texts, **kw: sent.extend(texts) or real(texts, **kw))
+    out = embeddings.encode([question, sentence])
+    assert sent == [sentence]
+    assert np.allclose(out[0], vector, atol=1e-6)
+    assert np.allclose(out[1], real([sentence], normalize_embeddings=True)[0], atol=1e-6)
+    assert embeddings.encode([question]).shape == (1, len(vector))
+    sent.clear()
+    embeddings.encode(["Another question?", sentence])
+    assert sent == ["Another question?", sentence]
