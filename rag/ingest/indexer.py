@@ -131,7 +131,7 @@ def _ingest_file(file: Path, source: str, root: str | None, known, store: Store,
         print_ = fingerprint(data, settings)
         if known and known.fingerprint == print_:
             return FileResult(source, UNCHANGED, known.chunks)
-        document = load_file(file, source, max_bytes, data)
+        document = load_file(file, source, data=data)
         chunks = split_document(document, settings.chunk_size, settings.chunk_overlap)
     except IngestError as exc:
         log.info("%s failed: %s", source, exc)
