@@ -109,16 +109,19 @@ def add_token_maxsim(cands: Candidates) -> None:
         row["maxsim"] = [top[i] for i in np.argsort(scores)[::-1]]
 
 
+def fused(rankings: Sequence[Sequence[Chunk]], rrf_k: int = 60, weights: Sequence[float] | None = None) -> list[Chunk]:
+    """RRF of the rankings (one ranking keeps its order), overlapping chunks dropped, as the retriever does."""
+    return [c for c, _ in drop_overlaps(fuse(rankings, rrf_k, weights))]
+
+
 def with_list(row: dict, name: str, weight: float = 1.0) -> list[Chunk]:
     """The shipped fusion with one more ranked list."""
-    fused = fuse([row["dense"][:20], row["bm25"][:20], row[name]], weights=[1.0, 1.0, weight])
-    return [c for c, _ in drop_overlaps(fused)]
+    return fused([row["dense"][:20], row["bm25"][:20], row[name]], weights=[1.0, 1.0, weight])
 
 
 def hybrid(row: dict, fetch: int = 20, rrf_k: int = 60, weights: tuple[float, float] = (1.0, 1.0)) -> list[Chunk]:
     """The shipped ordering (equal weights): RRF of the two lists, overlapping chunks dropped."""
-    fused = fuse([row["dense"][:fetch], row["bm25"][:fetch]], rrf_k, weights)
-    return [c for c, _ in drop_overlaps(fused)]
+    return fused([row["dense"][:fetch], row["bm25"][:fetch]], rrf_k, weights)
 
 
 def by_sentence_coverage(cands: Candidates, row: dict, fused_weight: float) -> list[Chunk]:
@@ -177,8 +180,8 @@ def reorderings(cands: Candidates) -> list[Row]:
     """The shipped fusion, its parameters, and reorderings of its candidates."""
     return [
         ("hybrid RRF, as shipped", cands.recall(hybrid)),
-        ("dense only", cands.recall(lambda r: [c for c, _ in drop_overlaps([(c, 0) for c in r["dense"]])])),
-        ("BM25 only", cands.recall(lambda r: [c for c, _ in drop_overlaps([(c, 0) for c in r["bm25"]])])),
+        ("dense only", cands.recall(lambda r: fused([r["dense"]]))),
+        ("BM25 only", cands.recall(lambda r: fused([r["bm25"]]))),
         *((f"hybrid, fetch_k {f}", cands.recall(lambda r, f=f: hybrid(r, fetch=f))) for f in (10, 40, 60)),
         *((f"hybrid, rrf_k {k}", cands.recall(lambda r, k=k: hybrid(r, rrf_k=k))) for k in (5, 120)),
         *(
@@ -203,10 +206,7 @@ def other_sources(cands: Candidates, corpus: Path) -> list[Row]:
     add_article_ranks(cands, corpus)
     return [
         ("BM25 over 2-sentence windows (hits stand for their chunks) alone", cands.recall(lambda r: r["windows"])),
-        (
-            "dense ⊕ window BM25, instead of chunk BM25",
-            cands.recall(lambda r: [c for c, _ in drop_overlaps(fuse([r["dense"][:20], r["windows"]]))]),
-        ),
+        ("dense ⊕ window BM25, instead of chunk BM25", cands.recall(lambda r: fused([r["dense"][:20], r["windows"]]))),
         ("dense ⊕ chunk BM25 ⊕ window BM25", cands.recall(lambda r: with_list(r, "windows"))),
         *(
             (

@@ -49,8 +49,7 @@ class LocalEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.texts_embedded += len(texts)
-        vectors = self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
-        return vectors.tolist()
+        return self._encode(texts).tolist()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for texts at answer time (not counted as indexing work).
@@ -70,7 +69,7 @@ class LocalEmbeddings(Embeddings):
         return vector.tolist()
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
+        return self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
 
 
 @dataclass(frozen=True)
