@@ -44,7 +44,8 @@ class BaselineAssistant:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         documents = []
-        for path, source, _ in discover([folder]):
+        for found in discover([folder])[0]:
+            path, source = found.file, found.source
             try:
                 text = load_file(path, source).text
             except RagError:

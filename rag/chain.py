@@ -11,6 +11,7 @@ and presentation (CLI, UI).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -24,9 +25,10 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.answer import ANSWERERS, LLM_MODES, Answerer
 from rag.config import Settings
-from rag.errors import ConfigError, EmptyIndexError, RagError
-from rag.ingest.indexer import FileResult, IngestReport, ingest_paths
+from rag.errors import ConfigError, EmptyIndexError, IndexBusyError, RagError
+from rag.ingest.indexer import FileResult, IngestReport, ingest_paths, remove_source
 from rag.lexical import LexicalIndex
+from rag.manifest import WriterLock
 from rag.retrieve import HybridRetriever, document_to_passage
 from rag.store import DocumentInfo, LocalEmbeddings, Store
 from rag.types import Answer, Chunk, Passage
@@ -80,8 +82,11 @@ class Assistant:
             raise ConfigError(msg)
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path())
         self.store = Store(self.settings, self.embeddings)
+        self.writer = WriterLock(self.settings.data_dir)
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()
         self._synced = False
+        self._seen = self.store.manifest.version()
         self.retriever = HybridRetriever(
             store=self.store,
             lexical=LexicalIndex(self.store.chunks()),
@@ -166,22 +171,50 @@ class Assistant:
     # -- the index -----------------------------------------------------------------------------------------------
 
     def ingest(
-        self, paths: Iterable[Path | str], progress: Callable[[int, int, FileResult], None] | None = None
+        self,
+        paths: Iterable[Path | str],
+        progress: Callable[[int, int, FileResult], None] | None = None,
+        prefix: str = "",
     ) -> IngestReport:
-        """Ingest files and folders (see `rag.ingest.indexer.ingest_paths`) and refresh the BM25 index."""
-        with self._lock:
-            report = ingest_paths([Path(p) for p in paths], self.store, self.settings, progress)
-            if report.changed or len(self.retriever.lexical) != self.store.count():
+        """Ingest files and folders (see `rag.ingest.indexer.ingest_paths`) and refresh the BM25 index.
+
+        Raises `IndexBusyError` when another process is writing to the same data directory. `prefix` goes before
+        every source name (the chat page indexes uploads as `uploads/NAME`).
+        """
+        with self._writing():
+            report = ingest_paths([Path(p) for p in paths], self.store, self.settings, progress, prefix)
+            if report.changed or report.repaired or len(self.retriever.lexical) != self.store.count():
                 self._reload_lexical()
             return report
 
     def remove(self, source: str) -> int:
         """Remove one document from the index; returns how many chunks went."""
-        with self._lock:
-            removed = self.store.delete_source(source)
+        with self._writing():
+            removed = remove_source(source, self.store)
             if removed:
                 self._reload_lexical()
             return removed
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold this process's lock and the data directory's writer lock, seeing first what others wrote."""
+        with self._lock, self.writer.hold():
+            self.refresh()
+            try:
+                yield
+            finally:
+                self._seen = self.store.manifest.version()
+
+    def refresh(self) -> bool:
+        """Reload the index if another process changed it since this one last looked; True when it did."""
+        with self._refresh_lock:
+            if not self.store.manifest.changed_elsewhere(self._seen):
+                return False
+            self._seen = self.store.manifest.version()
+            log.info("the index in %s changed in another process; reloading it", self.settings.data_dir)
+            self.store.reopen()
+            self._reload_lexical()
+            return True
 
     def sources(self) -> dict[str, DocumentInfo]:
         return self.store.documents()
@@ -191,13 +224,16 @@ class Assistant:
         return self.store.document(source)
 
     def document_text(self, source: str) -> str:
-        """The extracted text of an indexed document, read again from its file (the text offsets point into)."""
-        from rag.ingest.loaders import load_file
-
+        """The extracted text of an indexed document, as it was indexed (the text citation offsets point into)."""
         info = self.document(source)
+        text = self.store.text_of(info.gen) if info else None
+        if text is not None:
+            return text
         if info is None or not info.path or not Path(info.path).is_file():
             msg = f"{source}: not indexed, or its file is gone; ingest it again"
             raise RagError(msg)
+        from rag.ingest.loaders import load_file
+
         return load_file(Path(info.path), source).text
 
     def sync_corpus(self) -> IngestReport | None:
@@ -210,7 +246,11 @@ class Assistant:
             if not corpus.is_dir():
                 log.info("corpus folder %s not found; answering from the index as it is", corpus)
                 return None
-            return self.ingest([corpus])
+            try:
+                return self.ingest([corpus])
+            except IndexBusyError as exc:
+                log.warning("%s; answering from the index as it is", exc)
+                return None
 
     def _reload_lexical(self) -> None:
         self.retriever.lexical = LexicalIndex(self.store.chunks())
@@ -258,6 +298,7 @@ class Assistant:
             msg = "ask a question: the text is empty"
             raise ValueError(msg)
         self.sync_corpus()
+        self.refresh()
         if len(self.retriever.lexical) == 0:
             msg = "nothing is indexed yet: run `rag ingest PATH` (or put documents in the corpus folder)"
             raise EmptyIndexError(msg)

@@ -51,11 +51,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.update(1)
         bar.set_postfix_str(f"{result.status}: {result.source}"[:60])
 
-    report = assistant.ingest(args.paths, progress=progress)
-    if bar is not None:
-        bar.close()
-    for failure in report.failed:
-        print(f"failed: {failure.source}: {failure.reason}", file=sys.stderr)
+    try:
+        report = assistant.ingest(args.paths, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    for line in report.repaired:
+        print(f"repaired: {line}", file=sys.stderr)
+    for result in report.files:
+        if result.reason:
+            print(f"{result.status}: {printable(result.source)}: {result.reason}", file=sys.stderr)
     print(report.summary())
     return 1 if report.failed else 0
 
@@ -94,12 +99,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def printable(name: str) -> str:
+    """A name on one line: control characters (a newline in a file name) shown as escapes."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode() for ch in name)
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     documents = _assistant(args).sources()
     if not documents:
         print("No documents are indexed. Add some with `rag ingest PATH`.")
     for info in documents.values():
-        print(f"{info.source}\t{info.chunks} chunks\t{info.title}")
+        print(f"{printable(info.source)}\t{info.chunks} chunks\t{printable(info.title)}")
     return 0
 
 
@@ -272,6 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RagError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        again = "; run `rag ingest` again to finish" if args.command == "ingest" else ""
+        print(f"\ninterrupted{again}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=900, ge=100, description="Target characters per chunk.")
     chunk_overlap: int = Field(default=1, ge=0, description="Sentences repeated at the start of the next chunk.")
     max_file_mb: float = Field(default=25.0, gt=0, description="Files larger than this are refused.")
+    max_text_mb: float = Field(
+        default=20.0, gt=0, description="Extracted text per file above this is refused (checked while extracting)."
+    )
+    max_pdf_pages: int = Field(default=3000, ge=1, description="PDFs with more pages than this are refused.")
     batch_size: int = Field(default=256, ge=1, description="Chunks embedded and written per batch.")
 
     k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")

@@ -26,3 +26,7 @@ class EmptyIndexError(RagError):
 
 class LLMError(RagError):
     """A language model or its server failed: down, too slow, or a reply that cannot be read."""
+
+
+class IndexBusyError(RagError):
+    """Another process holds the data directory's writer lock."""

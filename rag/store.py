@@ -2,8 +2,10 @@
 
 Owns the Chroma client (an embedded `PersistentClient` in the data directory, or an `HttpClient` when a server URL
 is configured, telemetry off either way), the LangChain `Chroma` vector store on top of it, the sentence-transformers
-embedding model (loaded from disk, never downloaded), and the conversion between Chroma records and our `Chunk`.
-Leaves out what to ingest (`rag.ingest.indexer`) and how to rank (`rag.retrieve`).
+embedding model (loaded from disk, never downloaded), the conversion between Chroma records and our `Chunk`, and
+visibility: every record carries the id of its document's version (`gen`), and reads and searches return only
+chunks of versions the manifest (`rag.manifest`) calls live. Leaves out the order of the steps that keep the
+manifest true (`rag.ingest.indexer`) and how to rank (`rag.retrieve`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
@@ -20,6 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
 from rag.errors import ConfigError, StoreError
+from rag.manifest import Generation, Manifest
 from rag.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -74,7 +78,7 @@ class LocalEmbeddings(Embeddings):
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """One indexed document as the store knows it."""
+    """One indexed document as the manifest knows it (its live version)."""
 
     source: str
     title: str
@@ -83,6 +87,7 @@ class DocumentInfo:
     root: str
     path: str
     chars: int
+    gen: str = ""
 
 
 def make_client(settings: Settings):
@@ -108,88 +113,164 @@ def make_client(settings: Settings):
 
 
 class Store:
-    """The chunk collection: writes in batches, reads back chunks, answers dense queries."""
+    """The chunk collection and its manifest: generation-aware writes in batches, reads of live chunks only.
+
+    Every stored chunk carries the id of its document's version (`gen` in its metadata); only chunks of versions
+    the manifest calls live are ever read back or returned by a search.
+    """
 
     def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.manifest = Manifest(settings.data_dir)
+        self._open()
+        self.batch_size = min(settings.batch_size, self.client.get_max_batch_size())
+
+    def _open(self) -> None:
         from langchain_chroma import Chroma
 
-        self.embeddings = embeddings
-        self.client = make_client(settings)
+        self.client = make_client(self.settings)
+        if not self.settings.chroma_url:
+            # chromadb shares one in-memory system per folder within a process; this store keeps its own, so that
+            # a store opened later (or `reopen`) loads the folder afresh instead of sharing a stale vector index
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient._identifier_to_system.pop(self.client._identifier, None)
         self.vectors = Chroma(
-            collection_name=settings.collection,
-            embedding_function=embeddings,
+            collection_name=self.settings.collection,
+            embedding_function=self.embeddings,
             client=self.client,
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
-        self.batch_size = min(settings.batch_size, self.client.get_max_batch_size())
+
+    def reopen(self) -> None:
+        """See what another process wrote: an embedded Chroma keeps its vector index in memory, so load it anew."""
+        if not self.settings.chroma_url:
+            self._open()
 
     @property
     def collection(self):
         return self.vectors._collection
 
     def count(self) -> int:
+        """Chunks of live documents."""
+        return sum(g.chunks for g in self.manifest.live())
+
+    def stored_count(self) -> int:
+        """Every record in the collection, including versions being written or deleted."""
         return self.collection.count()
 
-    def add(self, chunks: Sequence[Chunk], extra: dict[str, str | int]) -> None:
-        """Embed and upsert chunks in batches below Chroma's maximum batch size."""
+    def live_generations(self) -> set[str]:
+        return {g.gen for g in self.manifest.live()}
+
+    # -- writing (the indexer calls these holding the writer lock, in the manifest's order) ----------------------
+
+    def write(
+        self, gen: str, chunks: Sequence[Chunk], extra: dict[str, str | int], known: dict[str, list[float]]
+    ) -> Iterator[int]:
+        """Upsert a version's chunks in batches, yielding the count of each batch once it is stored.
+
+        A text found in `known` (text -> vector) reuses that vector instead of being embedded again.
+        """
         for i in range(0, len(chunks), self.batch_size):
             batch = chunks[i : i + self.batch_size]
-            self.vectors.add_texts(
-                texts=[c.text for c in batch],
-                metadatas=[{**chunk_metadata(c), **extra} for c in batch],
+            fresh = [c.text for c in batch if c.text not in known]
+            vectors = dict(zip(fresh, self.embeddings.embed_documents(fresh))) if fresh else {}
+            self.collection.upsert(
                 ids=[c.id for c in batch],
+                embeddings=[known.get(c.text) or vectors[c.text] for c in batch],
+                documents=[c.text for c in batch],
+                metadatas=[{**chunk_metadata(c), **extra, "gen": gen} for c in batch],
             )
+            yield len(batch)
 
-    def update_metadata(self, chunks: Sequence[Chunk], extra: dict[str, str | int]) -> None:
-        """Rewrite the metadata of chunks already stored, without embedding them again."""
-        for i in range(0, len(chunks), self.batch_size):
-            batch = chunks[i : i + self.batch_size]
-            metadatas = [{**chunk_metadata(c), **extra} for c in batch]
-            self.collection.update(ids=[c.id for c in batch], metadatas=metadatas)
+    def save_text(self, gen: str, text: str) -> None:
+        """Keep a version's extracted text (what its offsets point into), written whole or not at all."""
+        path = self._text_path(gen)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        with open(partial, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
 
-    def ids_of(self, source: str) -> set[str]:
-        return set(self.collection.get(where={"source": source}, include=[])["ids"])
+    def text_of(self, gen: str) -> str | None:
+        """A version's extracted text as it was indexed, or None when it was not kept."""
+        try:
+            return self._text_path(gen).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def _text_path(self, gen: str) -> Path:
+        return self.settings.data_dir / "texts" / f"{gen}.txt"
+
+    def ids_in(self, gen: str) -> set[str]:
+        return set(self.collection.get(where={"gen": gen}, include=[])["ids"])
+
+    def vectors_of(self, gen: str) -> dict[str, list[float]]:
+        """Text -> vector of a stored version's chunks (to reuse when the next version repeats a text)."""
+        found = self.collection.get(where={"gen": gen}, include=["documents", "embeddings"])
+        return {text: list(map(float, vector)) for text, vector in zip(found["documents"], found["embeddings"])}
+
+    def delete_generation(self, gen: str) -> int:
+        """Delete a version's chunks and its kept text."""
+        ids = sorted(self.ids_in(gen))
+        self.delete_ids(ids)
+        self._text_path(gen).unlink(missing_ok=True)
+        return len(ids)
+
+    def stray_ids(self) -> list[str]:
+        """Records of no version the manifest knows (left by an index built before the manifest existed)."""
+        known = {g.gen for g in self.manifest.generations()}
+        return [i for i, _, meta in self._records(include_text=False) if meta.get("gen") not in known]
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), self.batch_size):
             self.collection.delete(ids=ids[i : i + self.batch_size])
 
-    def delete_source(self, source: str) -> int:
-        ids = self.ids_of(source)
-        self.delete_ids(sorted(ids))
-        return len(ids)
+    # -- reading: live versions only -----------------------------------------------------------------------------
 
     def documents(self) -> dict[str, DocumentInfo]:
-        """Every indexed document, keyed by source."""
-        found: dict[str, DocumentInfo] = {}
-        for _, _, meta in self._records(include_text=False):
-            found[meta["source"]] = _with_chunk(found.get(meta["source"]), meta)
-        return dict(sorted(found.items()))
+        """Every indexed document (its live version), keyed by source."""
+        return {g.source: _info(g) for g in self.manifest.live()}
 
     def document(self, source: str) -> DocumentInfo | None:
-        """One indexed document, or None (reads only that document's records)."""
-        info = None
-        for meta in self.collection.get(where={"source": source}, include=["metadatas"])["metadatas"]:
-            info = _with_chunk(info, meta)
-        return info
+        """One indexed document, or None."""
+        live = self.manifest.live_of(source)
+        return _info(live) if live else None
 
     def chunks(self) -> list[Chunk]:
-        """All chunks, in a stable order (by source, then offset)."""
-        chunks = [chunk_from_record(i, text, meta) for i, text, meta in self._records(include_text=True)]
+        """All chunks of live documents, in a stable order (by source, then offset)."""
+        live = self.live_generations()
+        chunks = [
+            chunk_from_record(i, text, meta)
+            for i, text, meta in self._records(include_text=True)
+            if meta.get("gen") in live
+        ]
         return sorted(chunks, key=lambda c: (c.source, c.start))
 
     def dense_search(self, query_vector: list[float], k: int, sources: Sequence[str] = ()) -> list[tuple[Chunk, float]]:
-        """The k nearest chunks with their cosine similarity."""
-        where = _source_filter(sources)
-        result = self.collection.query(
-            query_embeddings=[query_vector],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-        return [(chunk_from_record(i, text, meta), 1.0 - distance) for i, text, meta, distance in rows]
+        """The k nearest chunks of live documents with their cosine similarity."""
+        live = self.live_generations()
+        rows = self._query(query_vector, k, _source_filter(sources))
+        if any(meta.get("gen") not in live for _, _, meta, _ in rows):  # a version being written or deleted
+            hidden = sorted({g.gen for g in self.manifest.generations()} - live) or ["-"]
+            rows = self._query(query_vector, k, _and(_source_filter(sources), {"gen": {"$nin": hidden}}))
+        return [(chunk_from_record(i, t, m), 1.0 - d) for i, t, m, d in rows if m.get("gen") in live]
+
+    def _query(self, vector: list[float], k: int, where: dict | None) -> list[tuple[str, str, dict, float]]:
+        from chromadb.errors import InternalError
+
+        include = ["documents", "metadatas", "distances"]
+        try:
+            result = self.collection.query(query_embeddings=[vector], n_results=k, where=where, include=include)
+        except InternalError:  # records another process wrote that this process's vector index has not loaded
+            log.info("the collection changed on disk; reopening it")
+            self.reopen()
+            result = self.collection.query(query_embeddings=[vector], n_results=k, where=where, include=include)
+        return list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]))
 
     def _records(self, include_text: bool) -> Iterator[tuple[str, str, dict]]:
         include = ["metadatas", "documents"] if include_text else ["metadatas"]
@@ -203,17 +284,15 @@ class Store:
             offset += _PAGE
 
 
-def _with_chunk(known: DocumentInfo | None, meta: dict) -> DocumentInfo:
-    """A document's info, counting one more of its chunks."""
-    return DocumentInfo(
-        source=meta["source"],
-        title=meta.get("title", ""),
-        chunks=(known.chunks if known else 0) + 1,
-        fingerprint=meta.get("fingerprint", ""),
-        root=meta.get("root", ""),
-        path=meta.get("path", ""),
-        chars=max(known.chars if known else 0, int(meta.get("end", 0))),
-    )
+def _info(g: Generation) -> DocumentInfo:
+    return DocumentInfo(g.source, g.title, g.chunks, g.fingerprint, g.root, g.path, g.chars, g.gen)
+
+
+def _and(*clauses: dict | None) -> dict | None:
+    present = [c for c in clauses if c]
+    if len(present) <= 1:
+        return present[0] if present else None
+    return {"$and": present}
 
 
 def _source_filter(sources: Sequence[str]) -> dict | None:

@@ -113,8 +113,9 @@ def test_writes_go_in_batches(tmp_path, make_assistant):
     folder = make_folder(tmp_path)
     assistant = make_assistant(batch_size=2)
     calls = []
-    original = assistant.store.vectors.add_texts
-    assistant.store.vectors.add_texts = lambda texts, **kw: calls.append(len(texts)) or original(texts, **kw)
+    collection = assistant.store.collection
+    original = collection.upsert
+    collection.upsert = lambda ids, **kw: calls.append(len(ids)) or original(ids=ids, **kw)
     assistant.ingest([folder / "seed.txt"])
     assert calls and max(calls) <= 2 and sum(calls) == assistant.store.count()
 

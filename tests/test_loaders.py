@@ -1,10 +1,15 @@
 """Every supported format loads to text; every kind of bad input gets a one-line reason."""
 
+import logging
+import subprocess
+import sys
+
 import pytest
 
 from rag.errors import IngestError
 from rag.ingest.loaders import load_file
-from tests.documents import write_docx, write_html, write_pdf
+from tests.conftest import ROOT
+from tests.documents import damage_pdf, write_docx, write_html, write_pdf
 
 
 def test_text_and_markdown(tmp_path):
@@ -67,3 +72,53 @@ def test_size_cap(tmp_path):
     (tmp_path / "big.txt").write_text("x" * 2000, encoding="utf-8")
     with pytest.raises(IngestError, match=r"over the 0\.0 MB cap"):
         load_file(tmp_path / "big.txt", max_bytes=1000)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-32-le", b"\xff\xfe\x00\x00")]
+)
+def test_utf16_and_utf32_with_a_byte_order_mark_are_decoded(tmp_path, encoding, bom):
+    (tmp_path / "wide.md").write_bytes(bom + "# Überblick\n\nText in UTF-16 or 32.".encode(encoding))
+    doc = load_file(tmp_path / "wide.md")
+    assert doc.text == "# Überblick\n\nText in UTF-16 or 32." and doc.title == "Überblick"
+
+
+def test_utf16_without_a_byte_order_mark_gets_its_own_reason(tmp_path):
+    (tmp_path / "nobom.txt").write_bytes("Saved by an old editor as UTF-16.".encode("utf-16-le"))
+    with pytest.raises(IngestError, match=r"^looks like UTF-16 text without a byte-order mark; re-save it as UTF-8$"):
+        load_file(tmp_path / "nobom.txt")
+
+
+def test_nul_bytes_anywhere_mean_binary(tmp_path):
+    (tmp_path / "late.txt").write_bytes(b"plain text " * 2000 + b"\x00\x01\x02 tail")  # the NUL is past 8 KB
+    with pytest.raises(IngestError, match="binary data, not text"):
+        load_file(tmp_path / "late.txt")
+
+
+def test_pdf_with_only_an_owner_password_loads(tmp_path):
+    path = write_pdf(tmp_path / "owner.pdf", ["Printable but locked."], owner_password="owner-secret")
+    assert load_file(path).text == "Printable but locked."
+
+
+def test_damaged_pdf_loads_without_pypdf_chatter(tmp_path, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    path = damage_pdf(write_pdf(tmp_path / "xref.pdf", ["First page.", "Second page."]), "bad-startxref")
+    assert load_file(path).text == "First page.\n\nSecond page."
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]  # nothing reaches the root logger
+    assert any("incorrect startxref" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
+    assert capsys.readouterr().err == ""
+
+
+def test_truncated_pdf_is_refused_and_nothing_is_printed(tmp_path):
+    """In a process of its own, where logging has no handler and pypdf's warnings would reach stderr."""
+    path = damage_pdf(write_pdf(tmp_path / "cut.pdf", ["First page.", "Second page."]), "truncated")
+    script = (
+        "import sys; from pathlib import Path; from rag.ingest.loaders import load_file\n"
+        "try: load_file(Path(sys.argv[1]))\n"
+        "except Exception as exc: print(exc)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert run.stdout.startswith("corrupt or unreadable PDF") and run.stdout.count("\n") == 1
+    assert run.stderr == ""

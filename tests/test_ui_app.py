@@ -90,9 +90,9 @@ def test_abstention_offers_nearest_text_not_citations(seed_page):
 
 def test_questions_can_be_restricted_to_chosen_documents(page, tmp_path):
     upload_rows(page, [write_fact_document(tmp_path / "in")])
-    _, turns = ask(page, "Who signed the agreement on behalf of Ukraine?", restrict=["port-zephyr.md"])
+    _, turns = ask(page, "Who signed the agreement on behalf of Ukraine?", restrict=["uploads/port-zephyr.md"])
     answer = final_answer(turns)
-    assert {p.chunk.source for p in answer.passages} == {"port-zephyr.md"}
+    assert {p.chunk.source for p in answer.passages} == {"uploads/port-zephyr.md"}
     assert not any("Svyrydenko" in c.quote for c in answer.citations)
     with pytest.raises(gr.Error, match=r"Not indexed: nothing\.txt"):
         ask(page, "Who signed?", restrict=["nothing.txt"])
@@ -153,17 +153,31 @@ def test_upload_adds_a_document_that_answers_then_remove_takes_it_away(page, tmp
     assert (uploads_dir(page.settings) / "port-zephyr.md").read_text() == document.read_text()
     _, turns = ask(page, FACT_QUESTION)
     cited = final_answer(turns).citations[0]
-    assert cited.source == "port-zephyr.md" and "Orla Quin" in cited.quote
+    assert cited.source == "uploads/port-zephyr.md" and "Orla Quin" in cited.quote
     assert upload_rows(page, [document]) == [["port-zephyr.md", "unchanged", "1 chunk"]]
 
-    status, table, *_ = page.remove("port-zephyr.md")
+    status, table, *_ = page.remove("uploads/port-zephyr.md")
     assert "Removed" in status and "port-zephyr.md" not in table
-    assert "port-zephyr.md" not in page.assistant.sources()
+    assert "uploads/port-zephyr.md" not in page.assistant.sources()
     assert not (uploads_dir(page.settings) / "port-zephyr.md").exists()
     _, turns = ask(page, FACT_QUESTION)
     assert not any("Orla Quin" in c.quote for c in final_answer(turns).citations)
     with pytest.raises(gr.Error, match="not indexed"):
-        page.remove("port-zephyr.md")
+        page.remove("uploads/port-zephyr.md")
+
+
+def test_an_upload_named_like_a_corpus_file_stays_apart_from_it(page, tmp_path):
+    """Uploads live in their own namespace: the corpus document is not replaced, now or at the next start."""
+    corpus_name = "us-ukraine-minerals-agreement.txt"
+    corpus_before = page.assistant.sources()[corpus_name]
+    upload = write_fact_document(tmp_path / "in", corpus_name)
+    assert upload_rows(page, [upload])[0][:2] == [corpus_name, "added"]
+    documents = page.assistant.sources()
+    assert documents[corpus_name] == corpus_before and f"uploads/{corpus_name}" in documents
+    page.assistant._synced = False  # what the next start does: bring the corpus folder in step again
+    page.assistant.sync_corpus()
+    assert page.assistant.sources()[f"uploads/{corpus_name}"] == documents[f"uploads/{corpus_name}"]
+    assert FACT in page.assistant.document_text(f"uploads/{corpus_name}")
 
 
 def test_disallowed_types_and_oversized_files_are_refused_and_the_index_is_unchanged(make_assistant, tmp_path):
@@ -203,7 +217,7 @@ def test_a_file_that_fails_ingestion_leaves_the_earlier_version_in_place(page, t
     assert index_state(page) == before
     assert (uploads_dir(page.settings) / "zephyr.txt").read_text() == good.read_text()
     assert [p.name for p in uploads_dir(page.settings).iterdir()] == ["zephyr.txt"]
-    assert FACT in page.assistant.document_text("zephyr.txt")
+    assert FACT in page.assistant.document_text("uploads/zephyr.txt")
 
 
 def test_launch_options_are_safe(seed_assistant):

@@ -147,7 +147,7 @@ def test_chat_page_in_a_browser(browser_page: Page, make_assistant, tmp_path, re
         page.keyboard.type("port-zephyr.md")
         page.locator("ul[role=listbox] li", has_text="port-zephyr.md").first.click()
         page.click("#remove")
-        expect(page.locator("#doc-status")).to_contain_text("Removed port-zephyr.md")
+        expect(page.locator("#doc-status")).to_contain_text("Removed uploads/port-zephyr.md")
         expect(page.locator("#documents")).not_to_contain_text("port-zephyr.md")
         ask(page, FACT_QUESTION)
         expect(last_answer(page)).not_to_contain_text("Orla Quin")

@@ -154,4 +154,4 @@ def test_parallel_uploads_and_questions_do_not_break_the_index(make_assistant, t
             outputs = list(pool.map(work, range(6)))
     assert all("added" in table for table in outputs[:3])
     assert "Svyrydenko" in outputs[3] and "Nearest text found" in outputs[5]
-    assert {f"zephyr-{i}.md" for i in range(3)} <= set(assistant.sources())
+    assert {f"uploads/zephyr-{i}.md" for i in range(3)} <= set(assistant.sources())

@@ -26,7 +26,15 @@ from rag.ingest.indexer import FAILED, FileResult
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from rag.types import Answer
 from ui import render
-from ui.uploads import UploadRefused, check_upload, forget_upload, original_name, restore_or_drop, save_upload
+from ui.uploads import (
+    UPLOADS_PREFIX,
+    UploadRefused,
+    check_upload,
+    forget_upload,
+    original_name,
+    restore_or_drop,
+    save_upload,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +199,7 @@ class ChatPage:
             return name, FAILED, f"cannot store the upload: {exc.strerror or exc}"
         status, detail = FAILED, UNEXPECTED
         try:
-            result = self.assistant.ingest([copy], progress=_log_progress).files[0]
+            result = self.assistant.ingest([copy], progress=_log_progress, prefix=UPLOADS_PREFIX).files[0]
             status = result.status
             detail = result.reason if status == FAILED else f"{result.chunks} chunk{'' if result.chunks == 1 else 's'}"
         except (RagError, ValueError, OSError) as exc:

@@ -19,6 +19,7 @@ from rag.store import DocumentInfo
 log = logging.getLogger(__name__)
 
 UPLOADS = "uploads"
+UPLOADS_PREFIX = f"{UPLOADS}/"  # uploads are indexed as uploads/NAME, apart from every corpus document
 
 
 class UploadRefused(ValueError):

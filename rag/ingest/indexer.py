@@ -1,29 +1,35 @@
 """The indexer: brings the store in line with files on disk.
 
-Owns the walk over the paths given, the fingerprint that lets an unchanged file be skipped without embedding,
-replacing a changed file's chunks (embedding only chunks whose id is new), removing the chunks of files that are
-gone from an ingested folder, and the report (per-file result and summary line). A file that fails keeps whatever
-the index already held for it. Leaves out text extraction (`loaders`), chunking (`splitter`) and Chroma (`store`).
+Owns the walk over the paths given (with its rule for links), the fingerprint that lets an unchanged file be
+skipped without embedding, the crash-safe order of writes (a changed file is written as a new version, made live
+in the manifest only once complete, and only then is the old version deleted; a removal hides the document first),
+the repair of what an interrupted run left, removing the chunks of files gone from an ingested folder, and the
+report (per-file result, summary line, repairs). A file that fails keeps whatever the index already held for it.
+Leaves out text extraction (`loaders`), chunking (`splitter`), Chroma (`store`), the manifest's storage and the
+writer lock (`rag.manifest`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.config import Settings
 from rag.errors import IngestError
-from rag.ingest.loaders import check_size, load_file
+from rag.ingest.loaders import LoadedDocument, check_size, load_file
 from rag.ingest.splitter import SPLITTER_VERSION, split_document
-from rag.store import Store
+from rag.manifest import DELETING, WRITING, Generation, generation_id
+from rag.store import DocumentInfo, Store
+from rag.types import Chunk
 
 log = logging.getLogger(__name__)
 
-ADDED, UNCHANGED, UPDATED, REMOVED, FAILED = "added", "unchanged", "updated", "removed", "failed"
+ADDED, UNCHANGED, UPDATED, REMOVED, FAILED, SKIPPED = "added", "unchanged", "updated", "removed", "failed", "skipped"
 
 
 @dataclass(frozen=True)
@@ -36,13 +42,23 @@ class FileResult:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Found:
+    """A file to ingest: where it is, the source name it is indexed under, the folder it was found in (or None)."""
+
+    file: Path
+    source: str
+    root: str | None
+
+
 @dataclass
 class IngestReport:
-    """The outcome of one ingest run."""
+    """The outcome of one ingest run; `repaired` says what it mended of an interrupted earlier run."""
 
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
     chunks_embedded: int = 0
+    repaired: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -57,6 +73,8 @@ class IngestReport:
 
     def summary(self) -> str:
         counts = ", ".join(f"{self.count(s)} {s}" for s in (ADDED, UNCHANGED, UPDATED, REMOVED, FAILED))
+        if self.count(SKIPPED):
+            counts += f", {self.count(SKIPPED)} skipped"
         chunks = sum(f.chunks for f in self.files if f.status in (ADDED, UPDATED, UNCHANGED))
         return f"{counts}; {chunks} chunks ({self.chunks_embedded} embedded) in {self.seconds:.1f}s"
 
@@ -68,22 +86,58 @@ def fingerprint(data: bytes, settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def discover(paths: Iterable[Path]) -> list[tuple[Path, str, str | None]]:
-    """(file, source name, root folder or None) for every file under the given paths; hidden files skipped."""
-    found = []
-    for path in paths:
-        path = Path(path)
+def discover(paths: Iterable[Path], prefix: str = "") -> tuple[list[Found], list[FileResult]]:
+    """Every file under the given paths, and a SKIPPED result for each link or special file that is not followed.
+
+    A file named directly is taken as it is. Inside a folder, hidden files and folders are skipped, and a link
+    (to a file or a folder: one rule for both) is followed only when it leads to a place inside that folder.
+    `prefix` is put before every source name (uploads are indexed as `uploads/NAME`).
+    """
+    found: list[Found] = []
+    skipped: list[FileResult] = []
+    for path in map(Path, paths):
         if path.is_dir():
             root = path.resolve()
-            for file in sorted(p for p in root.rglob("*") if p.is_file()):
-                if not any(part.startswith(".") for part in file.relative_to(root).parts):
-                    found.append((file, file.relative_to(root).as_posix(), str(root)))
+            for file, reason in _walk(root):
+                source = prefix + file.relative_to(root).as_posix()
+                if reason:
+                    skipped.append(FileResult(source, SKIPPED, reason=reason))
+                else:
+                    found.append(Found(file, source, str(root)))
         elif path.is_file():
-            found.append((path, path.name, None))
+            found.append(Found(path, prefix + path.name, None))
         else:
             msg = f"{path}: no such file or folder"
             raise IngestError(msg)
-    return found
+    return found, skipped
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+    """(path, "") for each regular file inside `root`, (path, reason) for each one not followed; sorted."""
+    seen = {root}
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        here = Path(folder)
+        for name in sorted(dirs):
+            target = (here / name).resolve()
+            if name.startswith(".") or target in seen:  # hidden, or a link back to a folder already walked
+                dirs.remove(name)
+            elif not target.is_relative_to(root):
+                dirs.remove(name)
+                yield here / name, f"a link to {target}, outside the folder; links are followed only inside it"
+            else:
+                seen.add(target)
+        dirs.sort()
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = here / name
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                yield path, f"a link to {target}, outside the folder; links are followed only inside it"
+            elif not target.is_file():
+                yield path, "not a regular file (a broken link, a pipe or a device); skipped"
+            else:
+                yield path, ""
 
 
 def ingest_paths(
@@ -91,10 +145,14 @@ def ingest_paths(
     store: Store,
     settings: Settings,
     progress: Callable[[int, int, FileResult], None] | None = None,
+    prefix: str = "",
 ) -> IngestReport:
     """Ingest files and folders; a folder's run also removes the chunks of its files that are gone.
 
-    `progress(done, total, result)` is called after each file.
+    Call it holding the data directory's writer lock. It first repairs what an interrupted run left (see
+    `repair`), then writes each changed file as a new version that becomes visible only once complete, and at
+    the end drops unfinished versions that this run did not resume. `progress(done, total, result)` is called
+    after each file.
 
     Example:
         >>> report = ingest_paths([Path("corpus")], store, settings)  # doctest: +SKIP
@@ -103,47 +161,133 @@ def ingest_paths(
     """
     began = time.perf_counter()
     embedded_before = getattr(store.embeddings, "texts_embedded", 0)
-    report = IngestReport()
-    files = discover(paths)
+    report = IngestReport(repaired=repair(store))
+    files, report.files = discover(paths, prefix)
     indexed = store.documents()
-    for done, (file, source, root) in enumerate(files, start=1):
-        result = _ingest_file(file, source, root, indexed.get(source), store, settings)
+    written: set[str] = set()
+    for done, found in enumerate(files, start=1):
+        result = _ingest_file(found, indexed.get(found.source), store, settings, report, written)
         report.files.append(result)
         if progress:
             progress(done, len(files), result)
-    roots = {root for _, _, root in files if root}
-    present = {source for _, source, _ in files}
+    roots = {f.root for f in files if f.root}
+    present = {f.source for f in files}
     for info in indexed.values():
         if info.root in roots and info.source not in present:
-            store.delete_source(info.source)
-            report.files.append(FileResult(info.source, REMOVED, info.chunks))
+            report.files.append(FileResult(info.source, REMOVED, remove_source(info.source, store)))
+    report.repaired += _drop_unfinished(store, keep=written)
     report.chunks_embedded = getattr(store.embeddings, "texts_embedded", 0) - embedded_before
     report.seconds = time.perf_counter() - began
     log.info("ingest: %s", report.summary())
     return report
 
 
-def _ingest_file(file: Path, source: str, root: str | None, known, store: Store, settings: Settings) -> FileResult:
+def remove_source(source: str, store: Store) -> int:
+    """Take a document out of the index: hidden at once, then its chunks deleted; returns its chunk count."""
+    old = store.manifest.retire(source)
+    if old is None:
+        return 0
+    store.delete_generation(old.gen)
+    store.manifest.forget(old.gen)
+    return old.chunks
+
+
+def repair(store: Store) -> list[str]:
+    """Finish what an interrupted run left half done; one line for each thing repaired.
+
+    Old versions whose deletion was cut short are deleted. Records of no known version (an index built before
+    the manifest) are deleted, so their documents are indexed afresh. Unfinished new versions are left for the
+    ingest to resume; `ingest_paths` drops the ones it does not.
+    """
+    lines = []
+    deleting = store.manifest.generations(DELETING)
+    for old in deleting:
+        store.delete_generation(old.gen)
+        store.manifest.forget(old.gen)
+    if deleting:
+        lines.append(f"finished removing {len(deleting)} replaced or removed version(s) an interrupted run left")
+    if not store.manifest.generations(WRITING) and store.stored_count() != store.count():
+        stray = store.stray_ids()
+        store.delete_ids(stray)
+        if stray:
+            lines.append(f"dropped {len(stray)} chunks of no complete document (an interrupted or older index)")
+    for line in lines:
+        log.warning("repair: %s", line)
+    return lines
+
+
+def _drop_unfinished(store: Store, keep: set[str]) -> list[str]:
+    dropped = [g for g in store.manifest.generations(WRITING) if g.gen not in keep]
+    for g in dropped:
+        store.delete_generation(g.gen)
+        store.manifest.forget(g.gen)
+        log.warning("repair: dropped the unfinished version of %s an interrupted run left", g.source)
+    return [f"dropped the unfinished version of {g.source} an interrupted run left" for g in dropped]
+
+
+def _ingest_file(
+    found: Found, known: DocumentInfo | None, store: Store, settings: Settings, report: IngestReport, written: set[str]
+) -> FileResult:
     try:
-        max_bytes = int(settings.max_file_mb * 1e6)
-        check_size(file, max_bytes)
-        data = file.read_bytes()
-        print_ = fingerprint(data, settings)
-        if known and known.fingerprint == print_:
-            return FileResult(source, UNCHANGED, known.chunks)
-        document = load_file(file, source, data=data)
-        chunks = split_document(document, settings.chunk_size, settings.chunk_overlap)
+        read = _read(found, known, settings)
     except IngestError as exc:
-        log.info("%s failed: %s", source, exc)
-        return FileResult(source, FAILED, reason=str(exc))
+        log.info("%s failed: %s", found.source, exc)
+        return FileResult(found.source, FAILED, reason=str(exc))
     except OSError as exc:
-        return FileResult(source, FAILED, reason=f"cannot read: {exc.strerror or exc}")
-    old_ids = store.ids_of(source) if known else set()
-    new_chunks = [c for c in chunks if c.id not in old_ids]
-    extra = {"fingerprint": print_, "root": root or "", "path": str(file.resolve())}
-    store.add(new_chunks, extra)
-    kept = [c for c in chunks if c.id in old_ids]
-    if kept:  # unchanged chunks of a changed file: no new embedding, just the new fingerprint
-        store.update_metadata(kept, extra)
-    store.delete_ids(sorted(old_ids - {c.id for c in chunks}))
-    return FileResult(source, UPDATED if known else ADDED, len(chunks))
+        return FileResult(found.source, FAILED, reason=f"cannot read: {exc.strerror or exc}")
+    if read is None:
+        return FileResult(found.source, UNCHANGED, known.chunks if known else 0)
+    print_, document, chunks = read
+    gen = generation_id(found.source, print_)
+    written.add(gen)
+    _write_version(store, found, Generation(gen, found.source, WRITING, print_), document, chunks, known, report)
+    return FileResult(found.source, UPDATED if known else ADDED, len(chunks))
+
+
+def _read(
+    found: Found, known: DocumentInfo | None, settings: Settings
+) -> tuple[str, LoadedDocument, list[Chunk]] | None:
+    """The file's fingerprint, text and chunks; None when its fingerprint says it is unchanged."""
+    check_size(found.file, int(settings.max_file_mb * 1e6))
+    data = found.file.read_bytes()
+    print_ = fingerprint(data, settings)
+    if known and known.fingerprint == print_:
+        return None
+    max_chars = int(settings.max_text_mb * 1e6)
+    document = load_file(found.file, found.source, data=data, max_chars=max_chars, max_pages=settings.max_pdf_pages)
+    return print_, document, split_document(document, settings.chunk_size, settings.chunk_overlap)
+
+
+def _write_version(
+    store: Store,
+    found: Found,
+    version: Generation,
+    document: LoadedDocument,
+    chunks: list[Chunk],
+    known: DocumentInfo | None,
+    report: IngestReport,
+) -> None:
+    """Write a new version of a document, make it live, then delete the version it replaces.
+
+    Chunks already stored under this version (a run killed while writing the same bytes) are not written again.
+    """
+    gen = version.gen
+    chunks = [replace(c, id=stored_id(gen, c.id)) for c in chunks]
+    stored = store.ids_in(gen) if store.manifest.generation(gen) else set()
+    if stored:
+        report.repaired.append(f"resumed {found.source}: {len(stored)} of {len(chunks)} chunks were already stored")
+    details = {"title": document.title, "root": found.root or "", "path": str(found.file.resolve())}
+    store.manifest.begin(replace(version, **details, chunks=len(chunks), chars=len(document.text)))
+    store.save_text(gen, document.text)
+    reuse = store.vectors_of(generation_id(found.source, known.fingerprint)) if known else {}
+    for _ in store.write(gen, [c for c in chunks if c.id not in stored], {}, reuse):
+        pass
+    old = store.manifest.commit(gen)
+    if old is not None:
+        store.delete_generation(old.gen)
+        store.manifest.forget(old.gen)
+
+
+def stored_id(gen: str, chunk_id: str) -> str:
+    """The id a chunk is stored under: its place and text, and the version of the document it belongs to."""
+    return hashlib.sha1(f"{gen}\0{chunk_id}".encode()).hexdigest()[:32]
