@@ -220,10 +220,15 @@ class Store:
         self._text_path(gen).unlink(missing_ok=True)
         return len(ids)
 
-    def stray_ids(self) -> list[str]:
-        """Records of no version the manifest knows (left by an index built before the manifest existed)."""
+    def stray_records(self) -> dict[str, str]:
+        """id → source of the records of no version the manifest knows; the source is "" for records written by a
+        crashed run, and set for those of an index built before the manifest existed (they carry no version)."""
         known = {g.gen for g in self.manifest.generations()}
-        return [i for i, _, meta in self._records(include_text=False) if meta.get("gen") not in known]
+        return {
+            i: "" if "gen" in meta else str(meta.get("source", ""))
+            for i, _, meta in self._records(include_text=False)
+            if meta.get("gen") not in known
+        }
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         ids = list(ids)

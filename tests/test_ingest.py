@@ -145,3 +145,22 @@ def test_each_file_is_read_once_per_ingest(tmp_path, make_assistant, monkeypatch
     monkeypatch.setattr(builtins, "open", counting_open)
     assistant.ingest([folder])
     assert reads == {name: 1 for name in ("seed.txt", "notes.md", "page.html", "report.pdf", "memo.docx")}
+
+
+def test_an_index_from_before_versioning_is_dropped_with_a_line_naming_its_documents(tmp_path, make_assistant):
+    """Records without a version cannot be told complete from half-written: they are re-indexed, never trusted."""
+    assistant = make_assistant()
+    vector = assistant.embeddings.embed_query("old text")
+    assistant.store.collection.add(
+        ids=["old-1", "old-2"],
+        embeddings=[vector, vector],
+        documents=["old text one", "old text two"],
+        metadatas=[{"source": "old-notes.txt", "start": 0, "end": 12}, {"source": "old-notes.txt", "start": 13}],
+    )
+    report = assistant.ingest([SEED])
+    assert report.repaired == [
+        "dropped the index of 1 document(s) built by an older version (old-notes.txt); the corpus folder is indexed "
+        "again now, run `rag ingest` again for the other files"
+    ]
+    assert list(assistant.sources()) == [SEED.name]
+    assert assistant.store.stored_count() == assistant.store.count()

@@ -1,7 +1,8 @@
 """Two processes on one data folder: `rag serve` running while the `rag` command indexes into the same folder.
 
 The page must answer from what the other process indexed without a restart and without an error reaching the
-user; its own next write must not undo the other process's work; a second writer is told who holds the lock.
+user; its own next write must not undo the other process's work; what the other process removes stops being cited;
+a second writer is told who holds the lock.
 """
 
 from __future__ import annotations
@@ -58,10 +59,22 @@ def test_the_page_answers_from_a_document_the_cli_indexed_meanwhile(tmp_path):
         # the page writes next (an upload): it must load the other process's writes first, not overwrite them
         table = client.predict([handle_file(str(write_second_document(tmp_path / "page")))], api_name="/upload")[0]
         assert "added" in table
+        check_a_fresh_process_sees_all_three(data)
+
+        # the CLI removes a document: the page's next answer must not cite it (nor fail on its missing vectors)
+        gone = rag("remove", "port-zephyr.md", "--data-dir", str(data))
+        assert gone.returncode == 0, gone.stderr
+        _, history, sources = client.predict(FACT_QUESTION, api_name="/chat")
+        newest = str(history[-1]["content"]) + sources.split("</details>")[0]  # the panel lists the newest first
+        assert "The documents don't say" in newest
+        assert "port-zephyr.md" not in newest and "Orla Quin" not in newest
     server_log = log.read_text()
     assert "Traceback" not in server_log and "Something went wrong" not in server_log
 
-    after = Assistant(Settings(data_dir=data, corpus_dir=ROOT / "corpus"))  # a fresh process's view
+
+def check_a_fresh_process_sees_all_three(data: Path) -> None:
+    """Another reader of the data folder finds every document, by its records, its vectors and its citations."""
+    after = Assistant(Settings(data_dir=data, corpus_dir=ROOT / "corpus"))
     assert set(after.sources()) == {"us-ukraine-minerals-agreement.txt", "port-zephyr.md", "uploads/quarry.md"}
     for question, source in [
         (FACT_QUESTION, "port-zephyr.md"),

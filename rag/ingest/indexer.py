@@ -207,10 +207,17 @@ def repair(store: Store) -> list[str]:
     if deleting:
         lines.append(f"finished removing {len(deleting)} replaced or removed version(s) an interrupted run left")
     if not store.manifest.generations(WRITING) and store.stored_count() != store.count():
-        stray = store.stray_ids()
-        store.delete_ids(stray)
-        if stray:
-            lines.append(f"dropped {len(stray)} chunks of no complete document (an interrupted or older index)")
+        stray = store.stray_records()
+        store.delete_ids(list(stray))
+        older = sorted(set(filter(None, stray.values())))
+        if older:
+            names = ", ".join(older[:5]) + (f" and {len(older) - 5} more" if len(older) > 5 else "")
+            lines.append(
+                f"dropped the index of {len(older)} document(s) built by an older version ({names}); the corpus "
+                "folder is indexed again now, run `rag ingest` again for the other files"
+            )
+        elif stray:
+            lines.append(f"dropped {len(stray)} chunks of no complete document an interrupted run left")
     for line in lines:
         log.warning("repair: %s", line)
     return lines
