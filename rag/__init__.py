@@ -9,7 +9,7 @@ Example:
 from rag.chain import Assistant, answer
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, IngestError, RagError, StoreError
-from rag.types import Answer, Chunk, Citation, Passage
+from rag.types import Answer, Chunk, Citation, Passage, ShortAnswer
 
 __all__ = [
     "Answer",
@@ -22,6 +22,7 @@ __all__ = [
     "Passage",
     "RagError",
     "Settings",
+    "ShortAnswer",
     "StoreError",
     "answer",
 ]

@@ -1,4 +1,4 @@
-"""Small frozen types at the boundaries of the library: Chunk, Passage, Citation, Answer.
+"""Small frozen types at the boundaries of the library: Chunk, Passage, Citation, ShortAnswer, Answer.
 
 Chroma records and LangChain documents are converted to and from these at the edge (`rag.store`,
 `rag.retrieve`), so the answerers, the CLI, the UI and the eval runner only ever see these types.
@@ -24,6 +24,7 @@ class Chunk:
     title: str = ""
     page: int | None = None
     sentences: tuple[tuple[int, int], ...] = ()  # absolute (start, end) of each sentence in the chunk
+    section: str = ""  # the heading path the chunk sits under ("Causes", "History › Causes"); "" when none
 
     def sentence_texts(self) -> list[tuple[int, int, str]]:
         """Each sentence of the chunk as (start, end, text), offsets absolute in the document."""
@@ -51,6 +52,18 @@ class Citation:
     quote: str
     page: int | None = None
     chunk_id: str = ""
+    section: str = ""  # the heading path of the cited text, shown beside it ("page 2 · Causes")
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The phrase that answers the question (a name, a date, a figure), quoted verbatim from citation `n`:
+    `document_text[start:end] == text`."""
+
+    text: str
+    n: int
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,7 @@ class Answer:
     kept: int = 0  # ... of which the claim check kept (each cites a sentence that supports it)
     unsupported: tuple[tuple[str, str], ...] = ()  # (sentence, why) of those removed or flagged
     notice: str = ""  # what the user should know about how this answer came about (a fallback, a model error)
+    short: ShortAnswer | None = None  # the asked-for phrase itself, when the question asks for one and it is found
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, with the field names of this class (what `rag ask --json` prints)."""
