@@ -1,7 +1,8 @@
 """The baseline: LangChain's tutorial RAG pipeline, for comparison in evaluation reports.
 
 RecursiveCharacterTextSplitter (1000 characters, 200 overlap), Chroma with the same embedding model, similarity
-search with k=4, and for an answer the top passage, cited whole. It never abstains. It reads files with our
+search with k=4, and for an answer the top passage, cited whole. It never abstains and gives no short answer
+(`short_answers = False`: the evaluation reports its short-answer figures as n/a, not 0). It reads files with our
 loaders (so both pipelines see the same text) and keeps its own collection, so it never touches the real index.
 Leaves out everything our pipeline adds: structure-aware chunks, BM25 fusion, sentence choice, abstention.
 """
@@ -25,6 +26,7 @@ class BaselineAssistant:
     """The tutorial pipeline behind the same `answer()` / `document_text()` interface as `Assistant`."""
 
     name = "baseline"
+    short_answers = False  # it never picks the asked-for phrase out of its passage
 
     def __init__(self, settings: Settings, embeddings: LocalEmbeddings | None = None) -> None:
         from langchain_chroma import Chroma

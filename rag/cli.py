@@ -95,7 +95,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print("\nSources:")
     for c in answer.citations:
         where = f"page {c.page}, " if c.page else ""
-        print(f"  [{c.n}] {c.source} ({where}chars {c.start}-{c.end}): “{' '.join(c.quote.split())}”")
+        section = f" · {c.section}" if c.section else ""
+        print(f"  [{c.n}] {c.source} ({where}chars {c.start}-{c.end}{section}): “{' '.join(c.quote.split())}”")
     return 0
 
 

@@ -1,9 +1,11 @@
 """The evaluation runner: suites of questions in, verdicts and metrics out.
 
 Owns the suite format (JSONL: `id`, `question`, `answerable`, `expected` as groups of accepted alternatives,
-optional `sources`), judging one answer against its item, and the summary metrics: answer accuracy, abstention,
-citation precision and validity, retrieval recall@k and MRR, latency. Every answer comes from `Assistant.answer`,
-the same path as the chat page and the CLI. Leaves out reports and plots (`rag.report`).
+optional `sources` and `asks`, the kind of phrase asked for), judging one answer against its item, and the summary
+metrics: answer accuracy (also within the answer's first 300 characters), short-answer accuracy (overall and per
+kind of phrase asked for), mean answer length, abstention, citation precision and validity, retrieval recall@k and
+MRR, latency. Every answer comes from `Assistant.answer`, the same path as the chat page and the CLI. Every
+expected string is matched one way, `holds`. Leaves out reports and plots (`rag.report`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Any, Protocol
 from rag.errors import RagError
 from rag.types import Answer
 
+ASKS = ("person", "organization", "place", "date", "number")  # kinds of phrase an item may ask for (`asks`)
+PREFIX_CHARS = 300  # answer accuracy is also counted on this many first characters of the answer as shown
+
 
 @dataclass(frozen=True)
 class Item:
@@ -29,6 +34,7 @@ class Item:
     answerable: bool
     expected: tuple[tuple[str, ...], ...] = ()
     sources: tuple[str, ...] = ()
+    asks: str = ""  # one of ASKS when the expected string is the short phrase itself; "" otherwise
 
 
 @dataclass
@@ -55,6 +61,10 @@ class Verdict:
     fact_errors: int = 0  # kept sentences stating a number or name that their cited passages lack
     notice: str = ""
     unsupported: list[list[str]] = field(default_factory=list)  # (sentence, why) the claim check left out
+    asks: str = ""  # the item's kind of phrase asked for
+    correct_prefix: bool = False  # correct, and the first PREFIX_CHARS characters of the answer hold every fact
+    short: dict[str, Any] | None = None  # the answer's short answer (text, n, start, end), if it gave one
+    short_correct: bool = False  # answered, and the short answer's text holds every expected fact
 
 
 def load_suite(path: Path) -> list[Item]:
@@ -64,18 +74,24 @@ def load_suite(path: Path) -> list[Item]:
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-            expected = tuple(tuple(group) if isinstance(group, list) else (group,) for group in raw.get("expected", []))
-            items.append(
-                Item(str(raw["id"]), raw["question"], bool(raw["answerable"]), expected, tuple(raw.get("sources", ())))
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            items.append(_item(json.loads(line)))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             msg = f"{path}:{number}: not a suite item ({exc}); each line needs id, question, answerable, expected"
             raise RagError(msg) from None
     if not items:
         msg = f"{path}: the suite is empty; write one JSON object a line (see README: evaluation suites)"
         raise RagError(msg)
     return items
+
+
+def _item(raw: dict[str, Any]) -> Item:
+    expected = tuple(tuple(group) if isinstance(group, list) else (group,) for group in raw.get("expected", []))
+    asks = raw.get("asks", "")
+    if asks not in ("", *ASKS):
+        msg = f"asks is {asks!r}, not one of {', '.join(ASKS)}"
+        raise ValueError(msg)
+    sources = tuple(raw.get("sources", ()))
+    return Item(str(raw["id"]), raw["question"], bool(raw["answerable"]), expected, sources, asks)
 
 
 def holds(text: str, groups: Sequence[Sequence[str]]) -> bool:
@@ -104,6 +120,7 @@ def judge(item: Item, answer: Answer, document_text: Callable[[str], str]) -> Ve
         None,
     )
     correct = item.answerable and not answer.abstained and holds(quotes, item.expected)
+    short_text = answer.short.text if answer.short is not None and not answer.abstained else ""
     return Verdict(
         id=item.id,
         question=item.question,
@@ -125,6 +142,10 @@ def judge(item: Item, answer: Answer, document_text: Callable[[str], str]) -> Ve
         fact_errors=fact_errors(answer) if answer.kept else 0,
         notice=answer.notice,
         unsupported=[list(pair) for pair in answer.unsupported],
+        asks=item.asks,
+        correct_prefix=correct and holds(answer.text[:PREFIX_CHARS], item.expected),
+        short=asdict(answer.short) if answer.short is not None else None,
+        short_correct=item.answerable and holds(short_text, item.expected),
     )
 
 
@@ -149,8 +170,9 @@ def _quote_matches(citation, document_text: Callable[[str], str]) -> bool:
         return False
 
 
-def summarize(verdicts: Sequence[Verdict], k: int) -> dict[str, Any]:
-    """Headline metrics of a run."""
+def summarize(verdicts: Sequence[Verdict], k: int, short_answers: bool = True) -> dict[str, Any]:
+    """Headline metrics of a run; `short_answers=False` (a pipeline that never gives short answers, such as the
+    baseline) leaves the short-answer figures None rather than 0."""
     answerable = [v for v in verdicts if v.answerable]
     unanswerable = [v for v in verdicts if not v.answerable]
     cited = sum(len(v.citations) for v in verdicts)
@@ -161,7 +183,11 @@ def summarize(verdicts: Sequence[Verdict], k: int) -> dict[str, Any]:
         "questions": len(verdicts),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
+        "asks": {kind: n for kind in ASKS if (n := sum(v.asks == kind for v in answerable))},
         "answer_accuracy": _ratio(sum(v.correct for v in answerable), len(answerable)),
+        f"answer_accuracy_first{PREFIX_CHARS}": _ratio(sum(v.correct_prefix for v in answerable), len(answerable)),
+        **(_short_answers(answerable) if short_answers else _no_short_answers(answerable)),
+        "mean_answer_chars": _mean_length(verdicts),
         "abstention_rate": _ratio(sum(v.abstained for v in unanswerable), len(unanswerable)),
         "false_abstention_rate": _ratio(sum(v.abstained for v in answerable), len(answerable)),
         "citation_precision": _ratio(sum(v.citations_supporting for v in answerable), cited_answerable),
@@ -172,6 +198,31 @@ def summarize(verdicts: Sequence[Verdict], k: int) -> dict[str, Any]:
         "latency_p95_ms": _percentile(latencies, 95),
         **_generation(verdicts),
     }
+
+
+def _short_answers(answerable: Sequence[Verdict]) -> dict[str, Any]:
+    """Short-answer accuracy over the answerable questions, the share given a short answer, and the accuracy on
+    the questions of each kind of phrase asked for (`short_answer_accuracy_person`, ...; kinds the suite has)."""
+    kinds = {kind: [v for v in answerable if v.asks == kind] for kind in ASKS}
+    return {
+        "short_answer_accuracy": _ratio(sum(v.short_correct for v in answerable), len(answerable)),
+        "short_answer_rate": _ratio(sum(v.short is not None and not v.abstained for v in answerable), len(answerable)),
+        **{
+            f"short_answer_accuracy_{kind}": _ratio(sum(v.short_correct for v in asked), len(asked))
+            for kind, asked in kinds.items()
+            if asked
+        },
+    }
+
+
+def _no_short_answers(answerable: Sequence[Verdict]) -> dict[str, Any]:
+    return dict.fromkeys(_short_answers(answerable))
+
+
+def _mean_length(verdicts: Sequence[Verdict]) -> float | None:
+    """Mean length in characters of the answers given (abstentions left out), text as shown, markers included."""
+    lengths = [len(v.answer) for v in verdicts if not v.abstained]
+    return round(statistics.fmean(lengths), 1) if lengths else None
 
 
 def _generation(verdicts: Sequence[Verdict]) -> dict[str, Any]:
@@ -241,7 +292,9 @@ class Answering(Protocol):
 def run_suite(
     items: Sequence[Item], assistant: Answering, k: int, progress: bool = True
 ) -> tuple[list[Verdict], dict[str, Any]]:
-    """Ask every question through `assistant.answer` and judge it; returns the verdicts and their summary."""
+    """Ask every question through `assistant.answer` and judge it; returns the verdicts and their summary.
+
+    An answerer whose `short_answers` attribute is False (the baseline) gets no short-answer figures."""
     from tqdm import tqdm
 
     texts: dict[str, str] = {}
@@ -255,7 +308,7 @@ def run_suite(
         judge(item, assistant.answer(item.question), document_text)
         for item in tqdm(items, desc="questions", unit="q", disable=not progress, file=sys.stderr)
     ]
-    return verdicts, summarize(verdicts, k)
+    return verdicts, summarize(verdicts, k, short_answers=getattr(assistant, "short_answers", True))
 
 
 def write_run(folder: Path, verdicts: Sequence[Verdict], summary: dict[str, Any], config: dict[str, Any]) -> Path:

@@ -1,8 +1,9 @@
 """Evaluation reports: one Markdown file and one self-contained HTML page per run, with plots.
 
-Owns presenting runs: the headline table (one column per configuration, ours beside the baseline), the failed
-questions with answer, expected facts and cited quotes, a plot of accuracy and abstention against the abstention
-threshold, and a plot of the latency distribution. Leaves out computing anything (`rag.evaluate`).
+Owns presenting runs: the headline table (one column per configuration, ours beside the baseline; short-answer rows
+only when a run gives short answers, "n/a" for a run that gives none), the failed questions with answer, short
+answer, expected facts and cited quotes, a plot of accuracy and abstention against the abstention threshold, and a
+plot of the latency distribution. Leaves out computing anything (`rag.evaluate`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.evaluate import Verdict
+from rag.evaluate import ASKS, PREFIX_CHARS, Verdict
 
-HEADLINE = [
+ANSWER_HEADLINE = [
     ("answer_accuracy", "answer accuracy (answerable)"),
+    (f"answer_accuracy_first{PREFIX_CHARS}", f"answer accuracy in the answer's first {PREFIX_CHARS} characters"),
+]
+SHORT_HEADLINE = [  # shown when a run gives short answers
+    ("short_answer_accuracy", "short-answer accuracy (answerable)"),
+    ("short_answer_rate", "answerable questions given a short answer"),
+]
+HEADLINE = [
+    ("mean_answer_chars", "mean answer length, characters (answered questions only)"),
     ("abstention_rate", "abstention (unanswerable)"),
     ("false_abstention_rate", "false abstention (answerable)"),
     ("citation_precision", "citation precision"),
@@ -39,7 +48,18 @@ LLM_HEADLINE = [  # shown when a run's answers were generated (LLM modes)
 def headline_metrics(views: Sequence[RunView]) -> list[tuple[str, str]]:
     """(summary key, label) of the figures a report leads with; `recall@` stands for the run's recall@k."""
     generated = any("generated_sentences" in v.summary for v in views)
-    return HEADLINE + (LLM_HEADLINE if generated else [])
+    short = any(v.summary.get("short_answer_accuracy") is not None for v in views)
+    return ANSWER_HEADLINE + (_short_headline(views) if short else []) + HEADLINE + (LLM_HEADLINE if generated else [])
+
+
+def _short_headline(views: Sequence[RunView]) -> list[tuple[str, str]]:
+    """The short-answer rows, with one per kind of phrase the suite's questions ask for (person, date, ...)."""
+    asks = views[0].summary.get("asks") or {}
+    return SHORT_HEADLINE + [
+        (f"short_answer_accuracy_{kind}", f"short-answer accuracy, {kind} questions ({asks[kind]})")
+        for kind in ASKS
+        if kind in asks
+    ]
 
 
 @dataclass
@@ -57,7 +77,7 @@ def _value(summary: dict[str, Any], key: str) -> str:
     if key == "recall@":
         key = next((k for k in summary if k.startswith("recall@")), key)
     value = summary.get(key)
-    return "–" if value is None else (f"{value:.3f}" if isinstance(value, float) and value <= 1 else f"{value}")
+    return "n/a" if value is None else (f"{value:.3f}" if isinstance(value, float) and value <= 1 else f"{value}")
 
 
 def _failed(view: RunView) -> list[Verdict]:
@@ -131,6 +151,8 @@ def _markdown(title: str, views: Sequence[RunView], images: dict[str, bytes]) ->
             expected = " AND ".join(" / ".join(group) for group in v.expected) or "(abstain)"
             lines.append(f"- **{v.id}** {v.question}  ")
             lines.append(f"  answer: {_clip(v.answer)}  ")
+            if v.short:
+                lines.append(f"  short answer: “{_clip(v.short['text'], 160)}” [{v.short['n']}]  ")
             lines.append(f"  expected: {expected}; confidence {v.confidence:.3f}  ")
             if v.notice:
                 lines.append(f"  note: {_clip(v.notice)}  ")
@@ -167,8 +189,9 @@ def _html(title: str, views: Sequence[RunView], images: dict[str, bytes]) -> str
         for v in _failed(view):
             expected = " AND ".join(" / ".join(group) for group in v.expected) or "(abstain)"
             quotes = "".join(f"<li>[{c['n']}] “{e(_clip(c['quote']))}”</li>" for c in v.citations)
+            short = f"short answer: “{e(_clip(v.short['text'], 160))}” [{v.short['n']}]<br>" if v.short else ""
             items.append(
-                f"<li><b>{e(v.id)}</b> {e(v.question)}<br>answer: {e(_clip(v.answer))}<br>"
+                f"<li><b>{e(v.id)}</b> {e(v.question)}<br>answer: {e(_clip(v.answer))}<br>{short}"
                 f"expected: {e(expected)}; confidence {v.confidence:.3f}<ul>{quotes}</ul></li>"
             )
         sections.append(f"<h2>{e(view.name)}: {len(items)} questions failed</h2><ol>{''.join(items)}</ol>")

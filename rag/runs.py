@@ -119,7 +119,8 @@ def headline(views: list[RunView]) -> str:
         if key == "recall@":
             key = next((k for k in view.summary if k.startswith("recall@")), key)
             return f"{view.summary.get(key)} ({key})"
-        return str(view.summary.get(key))
+        value = view.summary.get(key)
+        return "n/a" if value is None else str(value)
 
     names = {"recall@": "recall@k"}
     width = max(len(names.get(k, k)) for k in keys) + 2

@@ -313,6 +313,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "start": chunk.start,
         "end": chunk.end,
         "sentences": json.dumps(chunk.sentences, separators=(",", ":")),
+        "section": chunk.section,
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
@@ -331,4 +332,5 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         title=meta.get("title", ""),
         page=meta.get("page"),
         sentences=sentences,  # type: ignore[arg-type]
+        section=meta.get("section") or "",
     )

@@ -1,9 +1,16 @@
-"""Builders of small real documents in every supported format (and broken ones), for the tests."""
+"""Builders of small real documents in every supported format (and broken ones), for the tests.
+
+`write_formats` writes one outlined document (a title, sections, paragraphs) as .txt, .md, .html, .docx and .pdf,
+each with the headings each format has; `python -m tests.documents eval/formats/lighthouse.md DEST` writes the
+format-parity document into DEST/<format>/, ready for `rag eval eval/formats/suite.jsonl --corpus DEST/pdf`.
+"""
 
 from __future__ import annotations
 
+import html
 import io
 import re
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +36,17 @@ def write_pdf(path: Path, pages: list[str], password: str | None = None, owner_p
         writer = PdfWriter(clone_from=PdfReader(path))
         writer.encrypt(user_password=password or "", owner_password=owner_password)
         writer.write(path)
+    return path
+
+
+def write_pdf_lines(path: Path, lines: list[str]) -> Path:
+    """A one-page PDF with the given lines one under the other, in one font size (reportlab)."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    for number, text in enumerate(lines):
+        pdf.drawString(72, 720 - 14 * number, text)
+    pdf.save()
     return path
 
 
@@ -122,3 +140,95 @@ def write_html(path: Path, title: str, body: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+Outline = tuple[str, list[tuple[str, list[str]]]]
+"""A document's title and its sections, each a heading and its paragraphs."""
+
+
+def read_outline(markdown: str) -> Outline:
+    """The outline of a Markdown document written as `# Title`, then `## Section` lines each directly followed by
+    its paragraphs (separated by blank lines)."""
+    title, sections = "", []
+    for block in re.split(r"\n\s*\n", markdown.strip()):
+        lines = block.strip().splitlines()
+        while lines and lines[0].startswith("#"):
+            marks, _, name = lines.pop(0).partition(" ")
+            if marks == "#":
+                title = name.strip()
+            else:
+                sections.append((name.strip(), []))
+        if lines:
+            sections[-1][1].append(" ".join(lines))
+    return title, sections
+
+
+def write_formats(source: Path, folder: Path) -> dict[str, Path]:
+    """The outlined Markdown document `source` as each supported format, each in a folder of its own
+    (`folder/txt/NAME.txt`, ...): .md as it is; .txt the same without `#` marks (a heading line directly over its
+    paragraph); .html with <h1>/<h2> and <p>; .docx with the Title and Heading 1 styles; .pdf with larger title
+    and heading lines."""
+    outline = read_outline(source.read_text(encoding="utf-8"))
+    writers: dict[str, Callable[[Path, Outline], object]] = {
+        "txt": lambda path, o: path.write_text(_plain_text(o), encoding="utf-8"),
+        "md": lambda path, _o: path.write_text(source.read_text(encoding="utf-8"), encoding="utf-8"),
+        "html": write_html_report,
+        "docx": write_docx_report,
+        "pdf": write_pdf_report,
+    }
+    paths = {}
+    for suffix, write in writers.items():
+        (folder / suffix).mkdir(parents=True, exist_ok=True)
+        paths[suffix] = folder / suffix / f"{source.stem}.{suffix}"
+        write(paths[suffix], outline)
+    return paths
+
+
+def _plain_text(outline: Outline) -> str:
+    title, sections = outline
+    return title + "\n" + "\n\n".join(heading + "\n" + "\n\n".join(body) for heading, body in sections) + "\n"
+
+
+def write_html_report(path: Path, outline: Outline) -> Path:
+    """Headings and paragraphs one after the other with no whitespace between the tags, as generated pages are."""
+    title, sections = outline
+    body = f"<h1>{html.escape(title)}</h1>" + "".join(
+        f"<h2>{html.escape(heading)}</h2>" + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        for heading, paragraphs in sections
+    )
+    return write_html(path, title, f"<article>{body}</article>")
+
+
+def write_docx_report(path: Path, outline: Outline) -> Path:
+    import docx
+
+    title, sections = outline
+    document = docx.Document()
+    document.add_heading(title, level=0)
+    for heading, paragraphs in sections:
+        document.add_heading(heading, level=1)
+        for text in paragraphs:
+            document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def write_pdf_report(path: Path, outline: Outline, metadata_title: bool = True) -> Path:
+    """A PDF laid out by reportlab: the title and headings in larger type, paragraphs wrapped to the page width.
+    With `metadata_title`, the title is also the PDF's /Title (else reportlab's placeholder, "untitled")."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    title, sections = outline
+    styles = getSampleStyleSheet()
+    story = [Paragraph(html.escape(title), styles["Title"])]
+    for heading, paragraphs in sections:
+        story.append(Paragraph(html.escape(heading), styles["Heading2"]))
+        story += [Paragraph(html.escape(text), styles["BodyText"]) for text in paragraphs]
+    SimpleDocTemplate(str(path), **({"title": title} if metadata_title else {})).build(story)
+    return path
+
+
+if __name__ == "__main__":
+    for suffix, written in write_formats(Path(sys.argv[1]), Path(sys.argv[2])).items():
+        print(f"{suffix}: {written}")

@@ -7,7 +7,9 @@ import pytest
 from rag.cli import main
 from rag.errors import RagError
 from rag.evaluate import Item, calibrate, compare, holds, judge, load_suite, summarize, sweep
-from rag.types import Answer, Chunk, Citation, Passage
+from rag.report import RunView, write_report
+from rag.runs import headline
+from rag.types import Answer, Chunk, Citation, Passage, ShortAnswer
 from tests.conftest import ROOT
 
 DOC = "Alice founded Acme in 1999. Bob joined in 2004. The office is in Leeds."
@@ -22,8 +24,14 @@ def cite(n: int, start: int, end: int, quote: str | None = None) -> Citation:
     return Citation(n, "a.txt", start, end, DOC[start:end] if quote is None else quote)
 
 
-def answer(text: str, citations=(), abstained=False, passages=(), confidence=0.5, ms=10.0) -> Answer:
-    return Answer("q", text, abstained, tuple(citations), tuple(passages), confidence, "test", {"total_ms": ms})
+def answer(text: str, citations=(), abstained=False, passages=(), confidence=0.5, ms=10.0, short=None) -> Answer:
+    return Answer(
+        "q", text, abstained, tuple(citations), tuple(passages), confidence, "test", {"total_ms": ms}, short=short
+    )
+
+
+def short(start: int, end: int, n: int = 1) -> ShortAnswer:
+    return ShortAnswer(DOC[start:end], n, start, end)
 
 
 FOUNDED = Item("q1", "When was Acme founded?", True, (("1999",),))
@@ -74,6 +82,83 @@ def test_right_answer_wrong_citation_bad_offsets_false_abstention():
     assert summary["recall@5"] == 0.5 and summary["mrr"] == round((1 + 0.5) / 4, 4)
 
 
+DATED = Item("q4", "When was Acme founded?", True, (("1999",),), asks="date")
+NAMED = Item("q5", "Who joined in 2004?", True, (("Bob",),), asks="person")
+PLACED = Item("q6", "Where is the office?", True, (("Leeds",),), asks="place")
+
+
+def short_answer_verdicts() -> list:
+    """Six answers whose short-answer and length figures are worked out by hand in the tests below."""
+    return [
+        # right, with the right short answer "1999" (DOC[22:26]); 31 characters
+        judge(DATED, answer("Alice founded Acme in 1999. [1]", [cite(1, 0, 27)], short=short(22, 26)), TEXTS.get),
+        # right (the quote holds "Bob"), but the short answer is the wrong phrase, "2004"; 23 characters
+        judge(NAMED, answer("Bob joined in 2004. [1]", [cite(1, 28, 47)], short=short(42, 46)), TEXTS.get),
+        # right, no short answer; 27 characters
+        judge(PLACED, answer("The office is in Leeds. [1]", [cite(1, 48, 71)]), TEXTS.get),
+        # abstained: its short answer does not count, nor its length
+        judge(NAMED, answer("The documents don't say.", abstained=True, short=short(28, 31)), TEXTS.get),
+        # an answer to a question without a kind: wrong, its short answer is not what was asked; 27 characters
+        judge(FOUNDED, answer("The office is in Leeds. [1]", [cite(1, 48, 71)], short=short(65, 70)), TEXTS.get),
+        # unanswerable, answered: counts for the length only; 27 characters
+        judge(UNKNOWN, answer("The office is in Leeds. [1]", [cite(1, 48, 71)]), TEXTS.get),
+    ]
+
+
+def test_short_answer_accuracy_share_and_kinds_by_hand():
+    verdicts = short_answer_verdicts()
+    assert [v.short_correct for v in verdicts] == [True, False, False, False, False, False]
+    assert verdicts[0].short == {"text": "1999", "n": 1, "start": 22, "end": 26}
+    summary = summarize(verdicts, k=5)
+    assert summary["answer_accuracy"] == 0.6  # 3 of 5 answerable
+    assert summary["short_answer_accuracy"] == 0.2  # only q4's "1999", of 5 answerable
+    assert summary["short_answer_rate"] == 0.6  # q4, q5 and q1 gave one; the abstention's does not count
+    assert summary["asks"] == {"person": 2, "place": 1, "date": 1}
+    assert summary["short_answer_accuracy_date"] == 1.0
+    assert summary["short_answer_accuracy_person"] == 0.0
+    assert summary["short_answer_accuracy_place"] == 0.0
+    assert "short_answer_accuracy_number" not in summary  # no question of that kind
+    assert summary["mean_answer_chars"] == (31 + 23 + 27 + 27 + 27) / 5  # the abstention left out
+
+    # a pipeline that never gives short answers (the baseline): n/a, not 0; the rest unchanged
+    plain = summarize(verdicts, k=5, short_answers=False)
+    assert plain["short_answer_accuracy"] is None and plain["short_answer_rate"] is None
+    assert plain["short_answer_accuracy_date"] is None and plain["answer_accuracy"] == 0.6
+
+
+def test_answer_accuracy_in_the_first_300_characters_counts_markers():
+    padding = "Alice founded Acme in 1999. [1] " * 9  # 288 characters, markers included
+    assert len(padding) == 288
+    cited = [cite(1, 0, 27), cite(2, 28, 47)]
+    inside = judge(JOINED, answer(padding + "Bob. " * 3 + "[2]", cited), TEXTS.get)  # "Bob" at 288..291
+    after = judge(JOINED, answer(padding + "Alice. Bob joined. [2]", cited), TEXTS.get)  # "Bob" at 295..298
+    cut = judge(JOINED, answer(padding + "Alice, Ann. Bob [2]", cited), TEXTS.get)  # "Bob" at 300..303: cut off
+    assert inside.correct and after.correct and cut.correct
+    assert inside.correct_prefix and after.correct_prefix and not cut.correct_prefix
+    # in the first 300 characters but not in the cited quotes: still wrong (a restriction of answer accuracy)
+    uncited = judge(JOINED, answer("Bob. [1]", [cite(1, 0, 27)]), TEXTS.get)
+    assert not uncited.correct and not uncited.correct_prefix
+    summary = summarize([inside, after, cut, uncited], k=5)
+    assert summary["answer_accuracy"] == 0.75 and summary["answer_accuracy_first300"] == 0.5
+
+
+def test_report_and_printed_table_show_short_answers_only_for_runs_that_give_them(tmp_path):
+    verdicts = short_answer_verdicts()
+    ours = RunView("ours", verdicts, summarize(verdicts, k=5))
+    tutorial = RunView("baseline", verdicts, summarize(verdicts, k=4, short_answers=False))
+    table = headline([ours, tutorial])
+    row = next(line for line in table.splitlines() if line.startswith("short_answer_accuracy_date "))
+    assert row.split()[1:] == ["1.0", "n/a"]
+    assert "mean_answer_chars" in table and "answer_accuracy_first300" in table
+    assert "short_answer" not in headline([tutorial])  # no run gives short answers: no rows at all
+    write_report(tmp_path, "t", [ours, tutorial])
+    markdown = (tmp_path / "report.md").read_text()
+    assert "| short-answer accuracy, date questions (1) | 1.000 | n/a |" in markdown
+    assert "| mean answer length, characters (answered questions only) | 27.0 | 27.0 |" in markdown
+    assert "short answer: “Leeds” [1]" in markdown  # q1 failed: its short answer is shown
+    assert "short-answer accuracy, person questions (2)" in (tmp_path / "report.html").read_text()
+
+
 def test_sweep_and_calibration_by_hand():
     verdicts = [
         judge(FOUNDED, answer("1999 [1]", [cite(1, 0, 27)], confidence=0.6), TEXTS.get),
@@ -102,6 +187,12 @@ def test_empty_and_malformed_suites_are_clear_errors(tmp_path):
     with pytest.raises(RagError, match=r"bad\.jsonl:1: not a suite item"):
         load_suite(tmp_path / "bad.jsonl")
     assert main(["eval", str(tmp_path / "empty.jsonl"), "--data-dir", str(tmp_path / "d")]) == 2
+    line = '{"id": "a", "question": "Who?", "answerable": true, "expected": ["Bob"], "asks": "%s"}\n'
+    (tmp_path / "asks.jsonl").write_text(line % "person", encoding="utf-8")
+    assert load_suite(tmp_path / "asks.jsonl")[0].asks == "person"
+    (tmp_path / "asks.jsonl").write_text(line % "persons", encoding="utf-8")
+    with pytest.raises(RagError, match=r"asks\.jsonl:1: .*'persons', not one of person, organization"):
+        load_suite(tmp_path / "asks.jsonl")
 
 
 def test_rag_eval_seed_suite_gates_and_report(tmp_path, capsys):
@@ -112,8 +203,16 @@ def test_rag_eval_seed_suite_gates_and_report(tmp_path, capsys):
     assert "answer_accuracy" in printed and "baseline" in printed
     for name in ("report.md", "report.html", "threshold.png", "latency.png", "ours/results.jsonl"):
         assert (out / name).is_file(), name
+    assert "answer_accuracy_first300" in printed and "mean_answer_chars" in printed
     results = [json.loads(line) for line in (out / "ours" / "results.jsonl").read_text().splitlines()]
-    assert len(results) == 43 and {"answer", "citations", "abstained", "confidence", "timings"} <= set(results[0])
+    assert len(results) == len(load_suite(ROOT / "eval" / "seed.jsonl"))
+    assert {"answer", "citations", "abstained", "confidence", "timings", "short", "asks"} <= set(results[0])
+    ours = json.loads((out / "ours" / "summary.json").read_text())["summary"]
+    tutorial = json.loads((out / "baseline" / "summary.json").read_text())["summary"]
+    assert {"person", "date", "number", "place"} <= set(ours["asks"]) and ours["asks"] == tutorial["asks"]
+    assert ours["short_answer_accuracy"] is not None and tutorial["short_answer_accuracy"] is None
+    assert 0 < ours["answer_accuracy_first300"] <= ours["answer_accuracy"]
+    assert ours["mean_answer_chars"] < tutorial["mean_answer_chars"]  # sentences against 1,000-character passages
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "baseline (LangChain tutorial)" in html
     # the gate fails when the figures drop: an absurd threshold abstains on everything

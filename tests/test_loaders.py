@@ -9,7 +9,24 @@ import pytest
 from rag.errors import IngestError
 from rag.ingest.loaders import load_file
 from tests.conftest import ROOT
-from tests.documents import damage_pdf, write_docx, write_html, write_pdf
+from tests.documents import (
+    damage_pdf,
+    write_docx,
+    write_docx_report,
+    write_html,
+    write_html_report,
+    write_pdf,
+    write_pdf_lines,
+    write_pdf_report,
+)
+
+REPORT = (
+    "Harbor Lighthouse Restoration Report",
+    [
+        ("History", ["The Harbor Lighthouse was built in 1874 on the northern point of Gull Island. " * 3] * 2),
+        ("Why did it decline?", ["Salt spray ate into the stone, and the lantern rusted through. " * 3]),
+    ],
+)
 
 
 def test_text_and_markdown(tmp_path):
@@ -32,6 +49,26 @@ def test_html_keeps_visible_text_only(tmp_path):
     assert "hidden" not in doc.text and "color" not in doc.text
 
 
+def test_html_headings_and_paragraphs_are_blocks_of_their_own(tmp_path):
+    body = "<h1>Report</h1><h2>Causes</h2><p>The <b>river</b>\n   flooded. It rose.</p><h3>Rain</h3><p>It rained.</p>"
+    doc = load_file(write_html(tmp_path / "p.html", "Page", body))
+    assert doc.text == "Report\n\nCauses\n\nThe river flooded. It rose.\n\nRain\n\nIt rained."
+    assert [(doc.text[s:e], level) for s, e, level in doc.headings] == [("Report", 1), ("Causes", 2), ("Rain", 3)]
+
+
+def test_html_lines_cells_and_preformatted_text(tmp_path):
+    body = "<ul><li>One</li><li>Two</li></ul><table><tr><td>a</td><td>b</td></tr></table><pre>x\ny</pre>Tail<br>end"
+    doc = load_file(write_html(tmp_path / "p.html", "Page", body))
+    assert doc.text == "One\nTwo\n\na b\n\nx\ny\n\nTail\nend" and doc.headings == ()
+
+
+def test_html_report_keeps_its_outline(tmp_path):
+    doc = load_file(write_html_report(tmp_path / "r.html", REPORT))
+    names = ["Harbor Lighthouse Restoration Report", "History", "Why did it decline?"]
+    assert [doc.text[s:e] for s, e, _ in doc.headings] == names
+    assert doc.text.startswith("Harbor Lighthouse Restoration Report\n\nHistory\n\nThe Harbor Lighthouse")
+
+
 def test_pdf_pages(tmp_path):
     doc = load_file(write_pdf(tmp_path / "d.pdf", ["First page words.", "Second page words."]))
     assert "First page words." in doc.text and "Second page words." in doc.text
@@ -42,6 +79,66 @@ def test_pdf_pages(tmp_path):
 def test_docx(tmp_path):
     doc = load_file(write_docx(tmp_path / "w.docx", "Report", ["Alpha paragraph.", "Beta paragraph."]))
     assert doc.text == "Report\n\nAlpha paragraph.\n\nBeta paragraph."
+    assert doc.headings == ((0, 6, 1),)  # "Heading 1"
+
+
+def test_docx_heading_styles_are_headings(tmp_path):
+    doc = load_file(write_docx_report(tmp_path / "r.docx", REPORT))
+    assert [(doc.text[s:e], level) for s, e, level in doc.headings] == [
+        ("Harbor Lighthouse Restoration Report", 0),  # the Title style
+        ("History", 1),
+        ("Why did it decline?", 1),
+    ]
+    assert doc.title == "Harbor Lighthouse Restoration Report"
+
+
+def test_docx_outline_level_makes_a_heading(tmp_path):
+    import docx
+
+    document = docx.Document()
+    heading = document.add_paragraph("Überblick der Arbeiten")
+    heading._p.get_or_add_pPr().append(docx.oxml.parse_xml(f'<w:outlineLvl {docx.oxml.ns.nsdecls("w")} w:val="1"/>'))
+    document.add_paragraph("Der Turm wurde 1874 gebaut.")
+    document.save(str(tmp_path / "o.docx"))
+    doc = load_file(tmp_path / "o.docx")
+    assert doc.headings == ((0, 22, 2),)
+
+
+@pytest.mark.parametrize("metadata_title", [True, False])
+def test_pdf_title_and_headings_are_not_glued_to_the_text(tmp_path, metadata_title):
+    """A PDF's heading is known by its looks alone, and a question ("Why did it decline?") is taken for text."""
+    outline = (REPORT[0], [REPORT[1][0], ("Causes of the decline", REPORT[1][1][1])])
+    doc = load_file(write_pdf_report(tmp_path / "r.pdf", outline, metadata_title=metadata_title))
+    assert doc.text.startswith("Harbor Lighthouse Restoration Report\n\nHistory\n\nThe Harbor Lighthouse was built")
+    assert [(doc.text[s:e], level) for s, e, level in doc.headings] == [
+        ("Harbor Lighthouse Restoration Report", 1),
+        ("History", 2),
+        ("Causes of the decline", 2),
+    ]
+    assert doc.title == "Harbor Lighthouse Restoration Report"
+    body = doc.text[doc.headings[1][1] : doc.headings[2][0]]  # the two wrapped paragraphs of History
+    assert body.strip().count("\n\n") == 1 and body.count("\n") > 4
+
+
+WRAPPED = [  # lines of about 70 characters and at most 12 words, each without closing punctuation
+    "Representatives from seventeen neighbouring municipalities gathered",
+    "Wednesday afternoon beside Marrowby harbour, discussing coastal erosion",
+    "Considerable disagreement remained regarding responsibility for funding",
+    "the emergency repairs. Nobody expected agreement before the autumn.",
+]
+
+
+def test_pdf_lines_of_running_text_are_not_headings(tmp_path):
+    doc = load_file(write_pdf_lines(tmp_path / "wrapped.pdf", WRAPPED))
+    assert doc.text == "\n".join(WRAPPED) and doc.headings == ()
+
+
+def test_pdf_short_line_after_a_sentence_and_over_text_is_a_heading(tmp_path):
+    lines = [*WRAPPED, "Costs", *WRAPPED, "Signed by the committee"]  # the last line: nothing follows it
+    doc = load_file(write_pdf_lines(tmp_path / "sections.pdf", lines))
+    assert [doc.text[s:e] for s, e, _ in doc.headings] == ["Costs"]
+    assert "the autumn.\n\nCosts\n\nRepresentatives" in doc.text
+    assert doc.text.endswith("the autumn.\nSigned by the committee")  # text, though it follows a full line
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,13 @@
-"""Chunking keeps exact offsets, respects headings and paragraphs, and never cuts a sentence."""
+"""Chunking keeps exact offsets, respects headings and paragraphs, and never cuts a sentence; headings are
+metadata (the chunk's section), never sentences."""
 
 import itertools
 
+import pytest
+
 from rag.ingest.loaders import LoadedDocument, load_file
-from rag.ingest.splitter import chunk_id, split_document
+from rag.ingest.splitter import chunk_id, is_heading, split_document
+from rag.store import chunk_from_record, chunk_metadata
 from tests.conftest import SEED
 
 
@@ -13,6 +17,10 @@ def assert_offsets(doc: LoadedDocument, chunks) -> None:
         for start, end in chunk.sentences:
             assert chunk.start <= start < end <= chunk.end
             assert doc.text[start:end] == doc.text[start:end].strip()
+
+
+def sentences(doc: LoadedDocument, chunks) -> list[str]:
+    return [doc.text[s:e] for c in chunks for s, e in c.sentences]
 
 
 def test_seed_article_offsets_and_sentences():
@@ -31,8 +39,132 @@ def test_seed_article_offsets_and_sentences():
 
 def test_headings_start_a_new_chunk():
     text = "# Intro\n\nFirst part. Still first.\n\n## Second\n\nAnother part here."
-    chunks = split_document(LoadedDocument("a.md", text), chunk_size=500)
+    doc = LoadedDocument("a.md", text, title="Intro")
+    chunks = split_document(doc, chunk_size=500)
     assert [c.text for c in chunks] == ["# Intro\n\nFirst part. Still first.", "## Second\n\nAnother part here."]
+    assert sentences(doc, chunks) == ["First part.", "Still first.", "Another part here."]
+    assert [c.section for c in chunks] == ["", "Second"]
+
+
+def test_markdown_heading_directly_over_its_paragraph_is_not_a_sentence():
+    text = "# Flood Report\n## Causes\nThe river flooded because the rain fell for a week. It rose 3 metres."
+    doc = LoadedDocument("a.md", text, title="Flood Report")
+    chunks = split_document(doc)
+    assert_offsets(doc, chunks)
+    assert [c.text for c in chunks] == [text]  # the heading stays in the chunk's text, for retrieval
+    assert sentences(doc, chunks) == ["The river flooded because the rain fell for a week.", "It rose 3 metres."]
+    assert chunks[0].section == "Causes"
+
+
+def test_same_paragraph_gives_the_same_sentences_with_or_without_heading_lines():
+    body = "The river flooded because the rain fell for a week. It rose 3 metres."
+    plain = split_document(LoadedDocument("a.txt", body))
+    marked = split_document(LoadedDocument("a.md", f"# Report\n## Causes\n{body}"))
+    assert [c.sentence_texts()[i][2] for c in plain for i in range(2)] == [
+        t for c in marked for _, _, t in c.sentence_texts()
+    ]
+
+
+def test_a_heading_line_inside_a_block_starts_a_section():
+    text = "Intro text here.\n## Causes\nThe river flooded.\n### Rain\nIt rained.\n## Effects ##\nFields drowned."
+    doc = LoadedDocument("a.md", text)
+    chunks = split_document(doc, chunk_size=500)
+    assert_offsets(doc, chunks)
+    assert [(c.section, c.sentence_texts()[0][2]) for c in chunks] == [
+        ("", "Intro text here."),
+        ("Causes", "The river flooded."),
+        ("Causes › Rain", "It rained."),
+        ("Effects", "Fields drowned."),
+    ]
+
+
+def test_section_paths_follow_heading_levels_and_leave_out_the_title():
+    text = "# Report\n\n## History\n\nText one.\n\n### Early years\n\nText two.\n\n## Causes\n\nText three."
+    chunks = split_document(LoadedDocument("a.md", text, title="Report"), chunk_size=30)
+    assert [c.section for c in chunks] == ["History", "History › Early years", "Causes"]
+
+
+def test_plain_text_title_over_its_paragraph_is_a_heading():
+    """The PDF case seen in the wild: a title line directly over the first sentence, never glued to it."""
+    text = (
+        "Harbor Lighthouse Restoration Report\n"
+        "The Harbor Lighthouse was built in 1874 on the northern point of the bay. It was restored in 2019.\n\n"
+        "History\n\nThe first keeper was Anna Lind."
+    )
+    doc = LoadedDocument("a.txt", text, title="Harbor Lighthouse Restoration Report")
+    chunks = split_document(doc, chunk_size=500)
+    assert_offsets(doc, chunks)
+    assert sentences(doc, chunks) == [
+        "The Harbor Lighthouse was built in 1874 on the northern point of the bay.",
+        "It was restored in 2019.",
+        "The first keeper was Anna Lind.",
+    ]
+    assert [c.section for c in chunks] == ["", "History"]
+
+
+HARD_WRAPPED = (  # lines of about 70 characters and at most 12 words, each without closing punctuation
+    "Representatives from seventeen neighbouring municipalities gathered\n"
+    "Wednesday afternoon beside Marrowby harbour, discussing coastal erosion\n"
+    "Considerable disagreement remained regarding responsibility for funding\n"
+    "the emergency repairs. Nobody expected agreement before the autumn."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HARD_WRAPPED,
+        "\n".join(HARD_WRAPPED.splitlines()[:2]) + ".",  # two lines, both about as wide
+        "\n".join([*HARD_WRAPPED.splitlines()[:1], "Wednesday."]),  # the first line wider than the last
+        f"# Minutes\n{HARD_WRAPPED}",  # under a markdown heading
+    ],
+)
+def test_hard_wrapped_text_is_not_taken_for_headings(text):
+    doc = LoadedDocument("w.txt", text)
+    chunks = split_document(doc)
+    assert_offsets(doc, chunks)
+    body = text.removeprefix("# Minutes\n")
+    assert " ".join(" ".join(sentences(doc, chunks)).split()) == " ".join(body.split())  # every word is in a sentence
+    assert [c.section for c in chunks] == [""]  # "# Minutes" opens the document: its title, not a section
+
+
+def test_headings_the_loader_marked_are_headings_whatever_they_look_like():
+    why, who = "Why did the river flood?", "What happened next, and who paid?"
+    text = f"Intro.\n\n{why}\n\nBecause the rain fell for a week.\n\n{who}\n\nFarms."
+    doc = LoadedDocument("a.docx", text, headings=((8, 32, 1), (69, 102, 2)))
+    chunks = split_document(doc, chunk_size=500)
+    assert_offsets(doc, chunks)
+    assert [doc.text[s:e] for s, e, _ in doc.headings] == [why, who]
+    assert sentences(doc, chunks) == ["Intro.", "Because the rain fell for a week.", "Farms."]
+    assert [c.section for c in chunks] == ["", why, f"{why} › {who}"]
+
+
+def test_underlined_markdown_headings():
+    text = "Causes\n======\nThe river flooded.\n\nRain\n----\nIt rained.\n\nEffects\n======\nFields drowned."
+    doc = LoadedDocument("a.md", text)
+    chunks = split_document(doc, chunk_size=500)
+    assert sentences(doc, chunks) == ["The river flooded.", "It rained.", "Fields drowned."]
+    assert [c.section for c in chunks] == ["Causes", "Causes › Rain", "Effects"]
+
+
+def test_trailing_heading_stays_in_the_last_chunk_but_is_never_a_sentence():
+    doc = LoadedDocument("a.md", "Text one. Text two.\n\n## Appendix")
+    chunks = split_document(doc)
+    assert [c.text for c in chunks] == [doc.text]
+    assert sentences(doc, chunks) == ["Text one.", "Text two."]
+
+
+def test_a_hash_without_a_space_is_text():
+    doc = LoadedDocument("a.md", "#1 priority is safety. We agree.")
+    assert sentences(doc, split_document(doc)) == ["#1 priority is safety.", "We agree."]
+    assert is_heading("## Causes") and is_heading("Causes") and not is_heading("#1 priority is safety.")
+
+
+def test_section_is_stored_and_read_back():
+    doc = LoadedDocument("a.md", "# T\n## Causes\nThe river flooded.", title="T")
+    chunk = split_document(doc)[0]
+    assert chunk_from_record(chunk.id, chunk.text, chunk_metadata(chunk)) == chunk
+    assert chunk_from_record(chunk.id, chunk.text, {**chunk_metadata(chunk), "section": None}).section == ""
 
 
 def test_long_paragraph_is_cut_between_sentences_with_overlap():

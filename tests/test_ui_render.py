@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from rag.conversation import FeedbackLog, Turn, history, location, to_markdown
-from rag.types import Answer, Chunk, Citation, Passage
+from rag.types import Answer, Chunk, Citation, Passage, ShortAnswer
 from ui import render
 
 TEXT = "Intro line. <script>alert('x')</script> **Bold** claim [2] here. Last one."
@@ -110,3 +110,21 @@ def test_feedback_log_appends_whole_lines_from_many_threads(tmp_path):
     records = log.read()
     assert len(records) == 20 and all(r["citations"][0]["quote"] == HOSTILE for r in records)
     assert (tmp_path / "data" / "feedback.jsonl").exists()
+
+
+def test_the_short_answer_is_bold_at_the_start_and_inside_its_sentence():
+    text = "Before. Ukraine’s minister Yulia <Svyrydenko> signed the deal. After."
+    chunk = Chunk("c1", text, "a.txt", 50, 50 + len(text))
+    quote = "Ukraine’s minister Yulia <Svyrydenko> signed the deal."
+    start = 50 + text.index(quote)
+    name = "Yulia <Svyrydenko>"
+    short = ShortAnswer(name, 1, 50 + text.index(name), 50 + text.index(name) + len(name))
+    citation = Citation(1, "a.txt", start, start + len(quote), quote, None, "c1")
+    answer = Answer("Who?", f"{name} — {quote} [1]", False, (citation,), (Passage(chunk, 1.0),), short=short)
+
+    bubble = render.answer_markdown(answer, 2)
+    assert bubble.startswith("**Yulia &lt;Svyrydenko&gt;** — Ukraine’s minister")
+    assert bubble.count("Yulia &lt;Svyrydenko&gt;") == 2  # once in bold, once inside the quoted sentence
+    panel = render.sources_html([Turn("Who?", answer)])
+    assert 'signed the deal.' in panel
+    assert '<mark id="src-0-1">Ukraine’s minister <b class="short">Yulia &lt;Svyrydenko&gt;</b> signed' in panel

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from rag.conversation import Turn, citation_location, location
-from rag.types import Answer, Citation, Passage
+from rag.types import Answer, Citation, Passage, ShortAnswer
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~$])")
@@ -52,16 +52,30 @@ def _answer_body(answer: Answer, turn: int) -> str:
         return f"_{escape_markdown(answer.text)}_"
     known = {c.n: c for c in answer.citations}
     parts, last = [], 0
+    short = answer.short
+    if short is not None and short.n in known and answer.text.startswith(f"{short.text} — "):
+        parts.append(f"**{escape_markdown(short.text)}** ")  # the asked-for phrase in bold; the text as streamed
+        last = len(short.text) + 1
     for match in _MARKER.finditer(answer.text):
         n = int(match.group(1))
         if n not in known:
             continue
         parts.append(escape_markdown(answer.text[last : match.start()]))
-        title = html.escape(f"{known[n].source}, {citation_location(known[n])}")
+        title = html.escape(f"{known[n].source}, {cited_where(known[n])}")
         parts.append(f' <a class="cite" href="#{anchor(turn, n)}" title="{title}">[{n}]</a> ')
         last = match.end()
     parts.append(escape_markdown(answer.text[last:]))
     return "".join(parts).strip()
+
+
+def cited_where(citation: Citation) -> str:
+    """Where a quote sits, with the section it is under: "page 2, chars 10–40 · Causes".
+
+    Example:
+        >>> cited_where(Citation(1, "a.md", 5, 20, "The river rose.", section="History › Causes"))
+        'chars 5–20 · History › Causes'
+    """
+    return " · ".join(part for part in (citation_location(citation), citation.section) if part)
 
 
 def turn_markdown(turn: Turn, number: int) -> str:
@@ -83,9 +97,12 @@ def chat_messages(turns: Sequence[Turn], pending: str | None = None, partial: st
     return messages
 
 
-def highlighted_passage(passage: Passage, citations: Sequence[Citation], turn: int = 0) -> str:
+def highlighted_passage(
+    passage: Passage, citations: Sequence[Citation], turn: int = 0, short: ShortAnswer | None = None
+) -> str:
     """The passage's text around its cited sentences, each sentence in `<mark id="src-<turn>-<n>">` after an
     `[n]` label, all escaped; beyond `CONTEXT` characters either side of the marks the text is cut at a space.
+    The short answer, if given, is in bold inside its sentence's mark.
     Returns "" when no citation's quote sits where its offsets say.
 
     Example:
@@ -105,10 +122,20 @@ def highlighted_passage(passage: Passage, citations: Sequence[Citation], turn: i
     pieces, position = [], 0
     for at, end, n in spans:
         pieces.append(html.escape(_context(text[position:at], first=position == 0)))
-        pieces.append(f'<sup class="n">[{n}]</sup><mark id="{anchor(turn, n)}">{html.escape(text[at:end])}</mark>')
+        quote = _with_short(text, at, end, passage.chunk.start, short if short and short.n == n else None)
+        pieces.append(f'<sup class="n">[{n}]</sup><mark id="{anchor(turn, n)}">{quote}</mark>')
         position = end
     pieces.append(html.escape(_context(text[position:], last=True)))
     return "".join(pieces)
+
+
+def _with_short(text: str, at: int, end: int, offset: int, short: ShortAnswer | None) -> str:
+    """`text[at:end]` escaped, with the short answer (document offsets; the passage starts at `offset`) in bold."""
+    if short is None or not at <= short.start - offset < short.end - offset <= end:
+        return html.escape(text[at:end])
+    s, e = short.start - offset, short.end - offset
+    bold = f'<b class="short">{html.escape(text[s:e])}</b>'
+    return html.escape(text[at:s]) + bold + html.escape(text[e:end])
 
 
 def _context(text: str, first: bool = False, last: bool = False) -> str:
@@ -145,7 +172,7 @@ def _cited_cards(answer: Answer, turn: int) -> str:
     cards = []
     for key, citations in groups.items():
         passage = next((p for p in answer.passages if p.chunk.id == key), None)
-        body = highlighted_passage(passage, citations, turn) if passage else ""
+        body = highlighted_passage(passage, citations, turn, answer.short) if passage else ""
         shown = set(re.findall(r'<mark id="src-\d+-(\d+)"', body))
         body += "".join(  # a quote that is not where its offsets say is still shown, on its own
             f'<p><sup class="n">[{c.n}]</sup><mark id="{anchor(turn, c.n)}">{html.escape(c.quote)}</mark></p>'
@@ -153,6 +180,7 @@ def _cited_cards(answer: Answer, turn: int) -> str:
             if str(c.n) not in shown
         )
         where = " · ".join(f"[{c.n}] {citation_location(c)}" for c in citations)
+        where += f" · {citations[0].section}" if citations[0].section else ""  # one card, one passage, one section
         cards.append(
             f'<div class="src-card" id="card-{turn}-{citations[0].n}"><div class="src-head">'
             f"<b>{html.escape(citations[0].source)}</b> "

@@ -6,9 +6,13 @@ Owns sentence scoring and the abstention decision. Sentences are first ranked ch
 - answer type: a penalty when the sentence lacks the kind of thing asked for (a number for "how many", a date
   for "when", a name for "who");
 then the best few are embedded, and their evidence score is coverage and their own similarity to the question,
-less the answer-type penalty.
+less the answer-type penalty, less a mismatch penalty when the sentence cannot be about what was asked: the question
+negates and the sentence does not, or the question names a number its passage does not hold.
 The best score is the answer's `confidence`; below `abstain_threshold` the answer abstains. The threshold is
-calibrated on evaluation suites (`rag eval --calibrate`, README). Leaves out retrieval and the LLM modes.
+calibrated on evaluation suites (`rag eval --calibrate`, README).
+A quoted sentence that points back ("She also said…", "However, …") is quoted together with the sentence before
+it, as one span; for who/when/where/how-many questions the answer opens with the asked-for phrase (`phrases`).
+Leaves out retrieval and the LLM modes.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT, cite
+from rag.answer.phrases import asked_kind, find_phrase, scored_phrase, words_shared
 from rag.config import Settings
-from rag.ingest.splitter import is_heading
 from rag.lexical import tokenize
-from rag.types import Answer, Passage
+from rag.types import Answer, Citation, Passage, ShortAnswer
 
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion|dozen|half|percent)\b",
@@ -40,13 +44,23 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\bwhat (percentage|share|amount|number)\b", re.I)
 _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (year|day|date|month|time)\b|\bwhich (year|day|month)\b", re.I)
 _ASKS_NAME = re.compile(r"^\s*(who|whom|whose|where)\b|\bwhich (person|country|company|city|organi[sz]ation)\b", re.I)
+_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n[’']t\b", re.I)
+_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+_POINTS_BACK = re.compile(
+    r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|however|but|also|moreover|meanwhile|still|"
+    r"yet|instead|thus|therefore|and|then)\b",
+    re.I,
+)
 
 # Weights chosen on SQuAD 2.0 (README: calibration). Candidates are first ranked cheaply (coverage and passage
 # similarity), then the best RERANK of them are embedded and scored with their own similarity to the question.
 PRESELECT_COVERAGE, PRESELECT_SIMILARITY = 0.5, 0.4
 COVERAGE_WEIGHT, SENTENCE_WEIGHT, TYPE_PENALTY = 0.5, 0.3, 0.1
+MISMATCH_PENALTY = 0.2
 RERANK = 6
 SECOND_SENTENCE_RATIO = 0.9
+SHORT_SOURCE_RATIO = 0.8
+NEARBY = 2  # a sentence holding the asked-for phrase may be cited instead if it scores this close
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,14 @@ class Candidate:
     end: int
     text: str
     score: float
+
+
+def mismatch(question: str, sentence: str, passage: str) -> bool:
+    """Whether the sentence cannot be about what was asked: the question negates and the sentence does not, or the
+    question names a figure ("in 1349", "22nd") that appears nowhere in the sentence's passage."""
+    if _NEGATION.search(question) and not _NEGATION.search(sentence):
+        return True
+    return any(figure not in passage for figure in _FIGURE.findall(question))
 
 
 def answer_type(question: str) -> Callable[[str, str], bool] | None:
@@ -104,13 +126,15 @@ class ExtractiveAnswerer:
         seen, found = set(), []
         for passage in passages:
             similarity = max(passage.similarity or 0.0, 0.0)
-            for start, end, text in passage.chunk.sentence_texts():
-                if (passage.chunk.source, start) in seen or is_heading(text):
+            for first, end, _ in passage.chunk.sentence_texts():
+                if (passage.chunk.source, first) in seen:
                     continue
-                seen.add((passage.chunk.source, start))
+                seen.add((passage.chunk.source, first))
+                start, text = _with_referent(passage, first, end)
                 words = set(tokenize(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
+                penalty += MISMATCH_PENALTY if mismatch(question, text, passage.chunk.text) else 0.0
                 cheap = PRESELECT_COVERAGE * coverage + PRESELECT_SIMILARITY * similarity - penalty
                 found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap)))
         found.sort(key=lambda row: -row[0])
@@ -136,7 +160,90 @@ class ExtractiveAnswerer:
         best = ranked[0]
         floor = max(self.threshold, SECOND_SENTENCE_RATIO * best.score)
         picks = [best] + [c for c in ranked[1 : self.max_sentences] if c.score >= floor]
-        picks.sort(key=lambda c: (passages.index(c.passage), c.start))
-        text, citations = cite([(c.passage, c.start, c.end) for c in picks])
+        holder = _phrase_holder(question, ranked, max(self.threshold, SHORT_SOURCE_RATIO * best.score))
+        if holder is None:  # e.g. a news lead names two countries, and the officials follow a sentence or two later
+            holder = _phrase_nearby(question, best)
+            picks = [*picks[: self.max_sentences - 1], holder] if holder is not None else picks
+        elif holder not in picks:
+            picks = [holder, *picks[: self.max_sentences - 1]]
+        text, citations = cite(_merge([(c.passage, c.start, c.end) for c in picks], passages))
+        first = [holder, *(c for c in picks if c is not holder)] if holder is not None else picks
+        short = _short_answer(question, [(c.passage, c.start, c.end) for c in first], citations)
+        if short is not None:
+            text = f"{short.text} — {text}"
         timings["answer_ms"] = (time.perf_counter() - began) * 1000
-        return Answer(question, text, False, citations, tuple(passages), confidence, self.name, timings)
+        return Answer(question, text, False, citations, tuple(passages), confidence, self.name, timings, short=short)
+
+
+def _with_referent(passage: Passage, start: int, end: int) -> tuple[int, str]:
+    """A sentence's start and text, widened to the sentence before it (in its chunk) when it opens by pointing back
+    ("She also noted…", "However, …"): scored and quoted as one span, so it stands alone."""
+    chunk = passage.chunk
+    text = chunk.text[start - chunk.start : end - chunk.start]
+    before = [s for s in chunk.sentences if s[1] <= start]
+    if before and _POINTS_BACK.match(text):
+        start = before[-1][0]
+    return start, chunk.text[start - chunk.start : end - chunk.start]
+
+
+def _phrase_holder(question: str, ranked: Sequence[Candidate], floor: float) -> Candidate | None:
+    """Of the well-supported candidates, the one holding the best phrase of the asked kind (ties: the better
+    supported), or None when the question asks for no such phrase or none holds one."""
+    kind = asked_kind(question)
+    if kind is None:
+        return None
+    found = []
+    for rank, candidate in enumerate(c for c in ranked[:RERANK] if c.score >= floor):
+        phrase = scored_phrase(question, candidate.text, kind)
+        if phrase is not None:
+            found.append((phrase[1], rank, candidate))
+    return min(found, key=lambda row: row[:2])[2] if found else None
+
+
+def _phrase_nearby(question: str, best: Candidate) -> Candidate | None:
+    """Of the `NEARBY` sentences after the best one in its passage, the one sharing most words with the question
+    among those holding a phrase of the asked kind tied to a name of the question and sharing another word with it
+    ("the United States" → "U.S. … Scott Bessent … signed"); or None. Scored like the best, beside which it is
+    quoted."""
+    kind = asked_kind(question)
+    if kind is None:
+        return None
+    chunk, found = best.passage.chunk, []
+    for start, end in [(s, e) for s, e in chunk.sentences if s >= best.end][:NEARBY]:
+        text = chunk.text[start - chunk.start : end - chunk.start]
+        phrase = scored_phrase(question, text, kind)
+        shared = words_shared(question, text)
+        if phrase is not None and phrase[1][2] < 0 and shared >= 2:  # tied to a name of the question, and more
+            found.append((-shared, start, replace(best, start=start, end=end, text=text)))
+    return min(found, key=lambda row: row[:2])[2] if found else None
+
+
+def _merge(spans: list[tuple[Passage, int, int]], order: Sequence[Passage]) -> list[tuple[Passage, int, int]]:
+    """Spans in document order, overlapping ones of the same passage joined into one."""
+    spans = sorted(spans, key=lambda s: (order.index(s[0]), s[1]))
+    merged: list[tuple[Passage, int, int]] = []
+    for passage, start, end in spans:
+        if merged and merged[-1][0] is passage and start <= merged[-1][2]:
+            merged[-1] = (passage, merged[-1][1], max(end, merged[-1][2]))
+        else:
+            merged.append((passage, start, end))
+    return merged
+
+
+def _short_answer(
+    question: str, spans: list[tuple[Passage, int, int]], citations: Sequence[Citation]
+) -> ShortAnswer | None:
+    """The asked-for phrase from the best span that holds one, with the number of the citation that holds it."""
+    kind = asked_kind(question)
+    if kind is None:
+        return None
+    for passage, start, end in spans:  # best first
+        chunk = passage.chunk
+        found = find_phrase(question, chunk.text[start - chunk.start : end - chunk.start], kind)
+        if found is None:
+            continue
+        at, to = start + found[0], start + found[1]
+        cited = next((c for c in citations if c.source == chunk.source and c.start <= at and to <= c.end), None)
+        if cited is not None:
+            return ShortAnswer(chunk.text[at - chunk.start : to - chunk.start], cited.n, at, to)
+    return None

