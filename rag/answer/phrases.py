@@ -130,8 +130,9 @@ def _acronyms(question: str) -> set[str]:
 
 def words_shared(question: str, sentence: str) -> int:
     """How many words of the question (or forms of them) the sentence has, stop words aside."""
-    asked = {w.lower() for w in _WORD.findall(question)}
-    return sum(1 for t in _parse(sentence) if not t.is_stop and not t.is_punct and _asked(t.lower_, asked))
+    asked = {w.lower() for w in _WORD.findall(question)} | _acronyms(question)
+    words = [t.lower_.replace(".", "") for t in _parse(sentence) if not t.is_stop and not t.is_punct]
+    return sum(1 for word in words if _asked(word, asked))
 
 
 def _asked(word: str, asked: set[str]) -> bool:
