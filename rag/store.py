@@ -317,6 +317,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
+    if chunk.page_breaks:
+        meta["page_breaks"] = json.dumps(chunk.page_breaks, separators=(",", ":"))
     return meta
 
 
@@ -333,4 +335,5 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         page=meta.get("page"),
         sentences=sentences,  # type: ignore[arg-type]
         section=meta.get("section") or "",
+        page_breaks=tuple(tuple(b) for b in json.loads(meta.get("page_breaks") or "[]")),  # type: ignore[arg-type]
     )

@@ -25,6 +25,15 @@ class Chunk:
     page: int | None = None
     sentences: tuple[tuple[int, int], ...] = ()  # absolute (start, end) of each sentence in the chunk
     section: str = ""  # the heading path the chunk sits under ("Causes", "History › Causes"); "" when none
+    page_breaks: tuple[tuple[int, int], ...] = ()  # (start offset, page number) of each page that begins inside it
+
+    def page_at(self, offset: int) -> int | None:
+        """The page the character at document offset `offset` (inside the chunk) is on; None without pages."""
+        page = self.page
+        for start, number in self.page_breaks:
+            if start <= offset:
+                page = number
+        return page
 
     def sentence_texts(self) -> list[tuple[int, int, str]]:
         """Each sentence of the chunk as (start, end, text), offsets absolute in the document."""

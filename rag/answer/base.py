@@ -25,7 +25,7 @@ def cite(picks: Sequence[tuple[Passage, int, int]]) -> tuple[str, tuple[Citation
     """Answer text and citations for chosen sentences, each given as (passage, start, end) in its document.
 
     Each sentence is quoted exactly and followed by its marker; a sentence quoted twice keeps one number. A
-    citation carries the page and the section (heading path) of the chunk it quotes.
+    citation carries the page of the quoted sentence and the section (heading path) of its chunk.
 
     Example:
         >>> from rag.types import Chunk
@@ -40,7 +40,8 @@ def cite(picks: Sequence[tuple[Passage, int, int]]) -> tuple[str, tuple[Citation
         quote = chunk.text[start - chunk.start : end - chunk.start]
         match = next((c for c in citations if (c.source, c.start, c.end) == (chunk.source, start, end)), None)
         if match is None:
-            match = Citation(len(citations) + 1, chunk.source, start, end, quote, chunk.page, chunk.id, chunk.section)
+            page = chunk.page_at(start)  # the page of the cited sentence, not of the chunk's start
+            match = Citation(len(citations) + 1, chunk.source, start, end, quote, page, chunk.id, chunk.section)
             citations.append(match)
         parts.append(f"{' '.join(quote.split())} [{match.n}]")
     return " ".join(parts), tuple(citations)

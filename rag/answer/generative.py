@@ -126,7 +126,8 @@ def compose(checks: Sequence[ClaimCheck], flag: bool) -> tuple[str, tuple[Citati
             match = next((c for c in citations if (c.source, c.start, c.end) == (chunk.source, start, end)), None)
             if match is None:
                 quote = chunk.text[start - chunk.start : end - chunk.start]
-                match = Citation(len(citations) + 1, chunk.source, start, end, quote, chunk.page, chunk.id)
+                page = chunk.page_at(start)
+                match = Citation(len(citations) + 1, chunk.source, start, end, quote, page, chunk.id, chunk.section)
                 citations.append(match)
             numbers.append(f"[{match.n}]")
         parts.append(f"{check.claim.text} {''.join(numbers)}")

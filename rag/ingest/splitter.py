@@ -28,7 +28,7 @@ from sentencex import segment
 from rag.ingest.loaders import LoadedDocument, looks_like_heading_line
 from rag.types import Chunk
 
-SPLITTER_VERSION = "4"
+SPLITTER_VERSION = "5"
 SECTION_SEPARATOR = " › "
 LEAD_WIDTH = 0.6
 """A block's first line is taken as its heading when at most this share of the widest line under it."""
@@ -80,6 +80,7 @@ def split_document(doc: LoadedDocument, chunk_size: int = 900, overlap: int = 1)
                 page=doc.page_at(start),
                 sentences=tuple((u.start, u.end) for u in body),
                 section=(body[0] if body else units[-1]).section,
+                page_breaks=tuple((s, number) for s, number in doc.pages if start < s < end),
             )
         )
 
