@@ -12,26 +12,29 @@ and presentation (CLI, UI).
 from __future__ import annotations
 
 import contextlib
+import difflib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.answer import ANSWERERS, LLM_MODES, Answerer
 from rag.config import Settings
-from rag.errors import ConfigError, EmptyIndexError, IndexBusyError, RagError
+from rag.errors import ConfigError, EmptyIndexError, IndexBusyError, RagError, UnknownSourceError
 from rag.ingest.indexer import FileResult, IngestReport, ingest_paths, remove_source
 from rag.lexical import LexicalIndex
 from rag.manifest import WriterLock
 from rag.retrieve import HybridRetriever, document_to_passage
 from rag.store import DocumentInfo, LocalEmbeddings, Store
 from rag.types import Answer, Chunk, Passage
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 
@@ -300,14 +303,59 @@ class Assistant:
         self.sync_corpus()
         self.refresh()
         if len(self.retriever.lexical) == 0:
-            msg = "nothing is indexed yet: run `rag ingest PATH` (or put documents in the corpus folder)"
+            msg = (
+                f"nothing is indexed in {self.settings.data_dir} yet: run `rag ingest PATH` (or put documents in "
+                f"the corpus folder, {self.settings.corpus_dir})"
+            )
             raise EmptyIndexError(msg)
+        check_sources(sources, self.sources())
         began = time.perf_counter()
         inputs = {"question": question, "history": list(history), "sources": list(sources), "k": k, "mode": mode}
         for piece in self.chain.stream(inputs):
             if isinstance(piece, Answer):
                 piece.timings["total_ms"] = (time.perf_counter() - began) * 1000
             yield piece
+
+
+def check_sources(sources: Sequence[str], indexed: Iterable[str]) -> None:
+    """Raise `UnknownSourceError` when a question is restricted to a document that is not indexed, naming the
+    indexed documents closest to it (or, when none is close, the first few).
+
+    Example:
+        >>> check_sources(["report.pdf"], ["report.pdf", "notes.md"])
+        >>> check_sources(["reprot.pdf"], ["report.pdf", "notes.md"])
+        Traceback (most recent call last):
+        rag.errors.UnknownSourceError: 'reprot.pdf' is not indexed; the closest indexed: report.pdf (`rag sources`)
+    """
+    known = list(indexed)
+    unknown = [name for name in sources if name not in known]
+    if not unknown:
+        return
+    name = unknown[0]
+    close = closest_sources(name, known)
+    if close:
+        hint = f"the closest indexed: {', '.join(close)} (`rag sources`)"
+    elif known:
+        more = f", … ({len(known)} in all; `rag sources` lists them)" if len(known) > 5 else ""
+        hint = f"the indexed documents are: {', '.join(known[:5])}{more}"
+    else:
+        hint = "no document is indexed"
+    msg = f"{name!r} is not indexed; {hint}"
+    raise UnknownSourceError(msg)
+
+
+def closest_sources(name: str, known: Sequence[str], n: int = 3) -> list[str]:
+    """The indexed names closest to `name`: by spelling (difflib), then those that contain its stem.
+
+    Example:
+        >>> closest_sources("minerals.txt", ["us-ukraine-minerals-agreement.txt", "notes.md"])
+        ['us-ukraine-minerals-agreement.txt']
+    """
+    close = difflib.get_close_matches(name, known, n=n, cutoff=0.6)
+    stem = Path(name).stem.lower()
+    if len(stem) >= 3:
+        close += [k for k in known if stem in k.lower() and k not in close]
+    return close[:n]
 
 
 def _pieces(answerer: Answerer) -> Callable[[str, Sequence[Passage]], Iterator[str | Answer]]:

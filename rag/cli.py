@@ -1,8 +1,10 @@
 """The `rag` command: ingest, ask, sources, remove, serve, eval, adapt, model fetch.
 
 Owns argument parsing, printing, exit codes and turning domain errors into one-line messages. Every command
-builds an `Assistant` from `Settings` (options override `RAG_*` variables) and calls it; no retrieval or citation
-logic lives here.
+builds what it uses from `Settings` (options override `RAG_*` variables): an `Assistant` for ingest, ask, remove and
+serve, only the manifest for `rag sources`; no retrieval or citation logic lives here. Everything heavy (LangChain,
+Chroma, torch and the embedding model, Gradio) is imported inside the command that needs it, so `rag --help` and
+`rag sources` start in a fraction of a second, and a command never loads another command's libraries.
 """
 
 from __future__ import annotations
@@ -10,16 +12,23 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rag.errors import RagError
+from rag.errors import EmptyIndexError, RagError
+
+if TYPE_CHECKING:
+    from rag.chain import Assistant
+    from rag.config import Settings
+    from rag.types import Answer, Chunk
 
 log = logging.getLogger("rag")
 MODES = ("extractive", "gguf", "openai")
 
 
-def _settings(args: argparse.Namespace, **extra):
+def _settings(args: argparse.Namespace, **extra) -> Settings:
     from rag.config import Settings
 
     overrides = {
@@ -32,10 +41,28 @@ def _settings(args: argparse.Namespace, **extra):
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def _assistant(args: argparse.Namespace, **extra):
+def _assistant(args: argparse.Namespace, **extra) -> Assistant:
     from rag.chain import Assistant
 
     return Assistant(_settings(args, **extra))
+
+
+def _has_index(settings: Settings) -> bool:
+    """Whether the data folder holds an index (checked without creating anything)."""
+    from rag.manifest import MANIFEST_FILE
+
+    return (settings.data_dir / MANIFEST_FILE).is_file()
+
+
+def _require_index(settings: Settings) -> None:
+    """Fail before building anything (so without creating the data folder) when there is nothing to answer from."""
+    if settings.chroma_url or _has_index(settings) or settings.corpus_dir.is_dir():
+        return
+    msg = (
+        f"nothing is indexed in {settings.data_dir} and there is no corpus folder {settings.corpus_dir}: "
+        "run `rag ingest PATH` first, or give --data-dir (RAG_DATA_DIR) of an existing index"
+    )
+    raise EmptyIndexError(msg)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -62,18 +89,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if result.reason:
             print(f"{result.status}: {printable(result.source)}: {result.reason}", file=sys.stderr)
     print(report.summary())
+    print(f"index: {assistant.settings.data_dir}", file=sys.stderr)
     return 1 if report.failed else 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.types import Answer
 
-    extra = {"k": args.k} if args.k else {}
-    assistant = _assistant(args, **extra)
+    settings = _settings(args, **({"k": args.k} if args.k else {}))
+    _require_index(settings)
+    from rag.chain import Assistant
+
+    assistant = Assistant(settings)
     if args.json:
         print(assistant.answer(args.question, sources=args.source or ()).to_json())
         return 0
-    streamed, answer, live = "", None, sys.stdout.isatty() and assistant.settings.answer_mode != "extractive"
+    streamed, answer, live = "", None, sys.stdout.isatty() and settings.answer_mode != "extractive"
     for piece in assistant.stream(args.question, sources=args.source or ()):
         if isinstance(piece, Answer):
             answer = piece
@@ -87,17 +118,47 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"note: {answer.notice}", file=sys.stderr)
     if not streamed or streamed.strip() != answer.text.strip():
         print(answer.text)
+    print_sources(answer)
+    return 0
+
+
+def print_sources(answer: Answer) -> None:
+    """The numbered sources of an answer with their quotes; for an abstention, the nearest text (not cited)."""
     if answer.abstained:
-        print("\nNearest text found:")
+        print("\nNearest text found (it does not answer the question):")
         for passage in answer.passages[:3]:
-            print(f"  - {passage.chunk.source} [{passage.chunk.start}:{passage.chunk.end}]")
-        return 0
+            print(f"  - {nearest_text(passage.chunk)}")
+        return
     print("\nSources:")
     for c in answer.citations:
         where = f"page {c.page}, " if c.page else ""
         section = f" · {c.section}" if c.section else ""
-        print(f"  [{c.n}] {c.source} ({where}chars {c.start}-{c.end}{section}): “{' '.join(c.quote.split())}”")
-    return 0
+        quote = " ".join(c.quote.split())
+        print(f"  [{c.n}] {printable(c.source)} ({where}chars {c.start}-{c.end}{section}): “{quote}”")
+
+
+def nearest_text(chunk: Chunk) -> str:
+    """One line for a passage offered as the nearest text: its document, page and section, and the start of its
+    text from its first sentence (so without the heading), shortened."""
+    sentences = chunk.sentence_texts()
+    start = sentences[0][0] if sentences else chunk.start
+    where = [printable(chunk.source)]
+    page = chunk.page_at(start)
+    if page:
+        where.append(f"page {page}")
+    if chunk.section:
+        where.append(printable(chunk.section))
+    return f"{' · '.join(where)}: “{snippet(chunk.text[start - chunk.start :])}”"
+
+
+def snippet(text: str, width: int = 100) -> str:
+    """Text on one line, cut at a word to about `width` characters.
+
+    Example:
+        >>> snippet("The  deal   was signed on Wednesday in Washington by both sides.", width=30)
+        'The deal was signed on …'
+    """
+    return printable(textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …"))
 
 
 def printable(name: str) -> str:
@@ -106,16 +167,25 @@ def printable(name: str) -> str:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    documents = _assistant(args).sources()
+    from rag.manifest import Manifest
+
+    settings = _settings(args)
+    documents = Manifest(settings.data_dir).live() if _has_index(settings) else []
     if not documents:
-        print("No documents are indexed. Add some with `rag ingest PATH`.")
-    for info in documents.values():
-        print(f"{printable(info.source)}\t{info.chunks} chunks\t{printable(info.title)}")
+        print(f"No documents are indexed in {settings.data_dir}. Add some with `rag ingest PATH`.")
+    for g in documents:
+        print(f"{printable(g.source)}\t{g.chunks} chunks\t{printable(g.title)}")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    assistant = _assistant(args)
+    settings = _settings(args)
+    if not settings.chroma_url and not _has_index(settings):
+        print(f"error: {args.source!r} is not indexed (there is no index in {settings.data_dir})", file=sys.stderr)
+        return 1
+    from rag.chain import Assistant
+
+    assistant = Assistant(settings)
     removed = assistant.remove(args.source)
     if not removed:
         known = ", ".join(assistant.sources()) or "none"
@@ -129,7 +199,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
     assistant = _assistant(args)
+    print(f"index: {assistant.settings.data_dir}; corpus: {assistant.settings.corpus_dir}", file=sys.stderr)
     assistant.sync_corpus()
+    assistant.embeddings.model  # noqa: B018 - load the model now, not on the page's first question
     serve(assistant, host=args.host, port=args.port)
     return 0
 
@@ -211,7 +283,9 @@ def cmd_adapt(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, help="index folder (default: RAG_DATA_DIR or ./.rag-data)")
+    common.add_argument(
+        "--data-dir", type=Path, help="index folder (default: RAG_DATA_DIR, else .rag-data in the current folder)"
+    )
     common.add_argument("--chroma-url", help="use the Chroma server at this URL instead of the embedded store")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
@@ -227,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer object as JSON")
     ask.add_argument("--k", type=int, help="passages to retrieve")
     ask.add_argument("--source", action="append", help="only search this document (repeatable)")
-    ask.add_argument("--corpus", type=Path, help="folder ingested on first use (default: RAG_CORPUS_DIR or corpus/)")
+    ask.add_argument("--corpus", type=Path, help="folder indexed on first use (default: RAG_CORPUS_DIR, else ./corpus)")
     ask.add_argument("--mode", choices=MODES, help="answer mode (default: RAG_ANSWER_MODE or extractive)")
     ask.set_defaults(run=cmd_ask)
 
@@ -240,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="open the chat page")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    serve.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR or corpus/)")
+    serve.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR, else ./corpus)")
     serve.add_argument("--mode", choices=MODES, help="default answer mode (the page offers every configured one)")
     serve.set_defaults(run=cmd_serve)
     evaluate = commands.add_parser("eval", parents=[common], help="run an evaluation suite and write a report")

@@ -3,6 +3,10 @@
 Every tunable of the assistant lives here, read from keyword arguments, then `RAG_*` environment variables,
 then the defaults below. Objects (stores, models, answerers) are built from a `Settings` in `rag.chain`,
 never at import time. This module deliberately knows nothing about how the settings are used.
+
+The data and corpus folders default to `.rag-data` and `corpus` in the current folder (made absolute when the
+settings are built), never to the folder rag is installed in: `rag ask` run elsewhere writes nothing into the
+checkout, and `bash scripts/start.sh` (which runs from the checkout) indexes the shipped `corpus/`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout: eval runs and bench results go here
+DATA_DIR_NAME = ".rag-data"
+CORPUS_DIR_NAME = "corpus"
+
+
+def default_data_dir() -> Path:
+    """`.rag-data` in the current folder."""
+    return Path.cwd() / DATA_DIR_NAME
+
+
+def default_corpus_dir() -> Path:
+    """`corpus` in the current folder."""
+    return Path.cwd() / CORPUS_DIR_NAME
 
 
 def bundled_embedding_model() -> Path:
@@ -38,8 +54,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
 
-    data_dir: Path = Field(default=PROJECT_ROOT / ".rag-data", description="Where the index and feedback live.")
-    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="Documents ingested on first use.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where the index and feedback live; ./.rag-data if unset."
+    )
+    corpus_dir: Path = Field(
+        default_factory=default_corpus_dir, description="Documents ingested on first use; ./corpus if unset."
+    )
     chroma_url: str | None = Field(default=None, description="http://host:port of a Chroma server; embedded if unset.")
     collection: str = "rag"
     embedding_model: Path | None = Field(default=None, description="A sentence-transformers folder; bundled if unset.")

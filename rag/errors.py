@@ -30,3 +30,7 @@ class LLMError(RagError):
 
 class IndexBusyError(RagError):
     """Another process holds the data directory's writer lock."""
+
+
+class UnknownSourceError(RagError):
+    """A question was restricted to a document that is not indexed; the message names the closest indexed ones."""

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
@@ -26,12 +28,19 @@ from rag.errors import ConfigError, StoreError
 from rag.manifest import Generation, Manifest
 from rag.types import Chunk
 
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
 log = logging.getLogger(__name__)
 _PAGE = 5000  # records read from Chroma per request when listing the whole collection
+_MODEL_LOCK = threading.Lock()
 
 
 class LocalEmbeddings(Embeddings):
     """sentence-transformers model loaded from a folder on disk; counts the texts it embeds.
+
+    The model (and with it torch and sentence-transformers) is loaded when the first text is embedded, so a command
+    that embeds nothing (`rag sources`, `rag remove`, an ingest of unchanged files) never pays for it.
 
     Example:
         >>> emb = LocalEmbeddings(Settings().embedding_model_path())
@@ -39,17 +48,25 @@ class LocalEmbeddings(Embeddings):
         384
     """
 
+    _model: SentenceTransformer | None = None
+
     def __init__(self, model_path: os.PathLike | str) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()
-
-        self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        self.model_path = str(model_path)
         self.texts_embedded = 0
         self._last_query: tuple[str, np.ndarray | None] = ("", None)
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The sentence-transformers model, loaded on first use (once, whichever thread asks first)."""
+        if self._model is None:
+            with _MODEL_LOCK:
+                if self._model is None:
+                    self._model = load_model(self.model_path)
+        return self._model
+
+    @model.setter
+    def model(self, model: SentenceTransformer) -> None:
+        self._model = model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.texts_embedded += len(texts)
@@ -74,6 +91,17 @@ class LocalEmbeddings(Embeddings):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+
+
+def load_model(model_path: str) -> SentenceTransformer:
+    """A sentence-transformers model from a folder, offline and without progress bars."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    return SentenceTransformer(model_path, device="cpu", local_files_only=True)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 import json
 import re
 
-from rag import Answer, answer
+import pytest
+
+from rag import Answer, UnknownSourceError, answer
 from rag.answer import ABSTAIN_TEXT
 from rag.cli import main
 from tests.conftest import ROOT, SEED
@@ -39,10 +41,19 @@ def test_abstains_without_citations(seed_assistant):
 def test_source_filter_and_k(seed_assistant):
     a = seed_assistant.answer("What does the agreement not include?", k=2, sources=[SEED.name])
     assert len(a.passages) <= 2 and {p.chunk.source for p in a.passages} == {SEED.name}
-    assert seed_assistant.answer("What does the agreement not include?", sources=["nope.txt"]).abstained
+
+
+def test_an_unknown_source_is_an_error_naming_the_closest_indexed_ones(seed_assistant):
+    with pytest.raises(
+        UnknownSourceError, match=re.escape(f"'minerals.txt' is not indexed; the closest indexed: {SEED.name}")
+    ):
+        seed_assistant.answer("What does the agreement not include?", sources=["minerals.txt"])
+    with pytest.raises(UnknownSourceError, match=re.escape(f"the indexed documents are: {SEED.name}")):
+        seed_assistant.answer("What does the agreement not include?", sources=[SEED.name, "zzz.pdf"])
 
 
 def test_module_answer_ingests_corpus_on_first_use(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # corpus/ of the current folder
     monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
     a = answer("Which institute estimated the total U.S. military aid to Ukraine?")
     assert_cited(a)
@@ -51,7 +62,10 @@ def test_module_answer_ingests_corpus_on_first_use(tmp_path, monkeypatch):
 
 
 def test_cli_ask_json_fields(tmp_path, capsys):
-    code = main(["ask", "--json", "What does the agreement reportedly not include?", "--data-dir", str(tmp_path)])
+    corpus = ["--corpus", str(ROOT / "corpus")]
+    code = main(
+        ["ask", "--json", "What does the agreement reportedly not include?", "--data-dir", str(tmp_path), *corpus]
+    )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert {"text", "abstained", "citations", "passages", "timings"} <= set(data)
@@ -62,7 +76,8 @@ def test_cli_ask_json_fields(tmp_path, capsys):
 
 
 def test_cli_ask_text_and_sources(tmp_path, capsys):
-    assert main(["ask", "Who heavily promoted the accord?", "--data-dir", str(tmp_path)]) == 0
+    corpus = ["--corpus", str(ROOT / "corpus")]
+    assert main(["ask", "Who heavily promoted the accord?", "--data-dir", str(tmp_path), *corpus]) == 0
     out = capsys.readouterr().out
     assert "[1]" in out and "Sources:" in out and SEED.name in out
     assert main(["sources", "--data-dir", str(tmp_path)]) == 0

@@ -1,5 +1,6 @@
 """The chat page's handlers, called as Gradio calls them but without a server: streaming, follow-ups, citations
-and the sources panel, abstention, restriction to documents, feedback, export, upload checks and removal."""
+and the sources panel, abstention, restriction to documents, feedback, export, upload checks and removal, and
+mistakes that warn (outside a Gradio request `gr.Warning` is a Python warning) and leave every output unchanged."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ import gradio as gr
 import pytest
 
 from rag.conversation import Turn
+from rag.errors import StoreError
 from rag.types import Answer
 from tests.conftest import ROOT
 from tests.ui_fixtures import FACT, FACT_QUESTION, ask, write_fact_document
-from ui.app import ChatPage, answer_modes, build_app, launch_options
-from ui.uploads import uploads_dir
+from ui.app import ChatPage, answer_modes, build_app, launch_options, restriction_note
+from ui.uploads import mark_removed, uploads_dir
+
+SKIP = gr.skip()
 
 
 @pytest.fixture(scope="module")
@@ -94,30 +98,44 @@ def test_questions_can_be_restricted_to_chosen_documents(page, tmp_path):
     answer = final_answer(turns)
     assert {p.chunk.source for p in answer.passages} == {"uploads/port-zephyr.md"}
     assert not any("Svyrydenko" in c.quote for c in answer.citations)
-    with pytest.raises(gr.Error, match=r"Not indexed: nothing\.txt"):
-        ask(page, "Who signed?", restrict=["nothing.txt"])
+    with pytest.warns(UserWarning, match=r"Not indexed: nothing\.txt"):
+        yields, _ = ask(page, "Who signed?", restrict=["nothing.txt"])
+    assert yields == [(SKIP,) * 4]
 
 
 def test_fewer_passages_when_asked_and_unknown_modes_refused(seed_page):
     _, turns = ask(seed_page, "What does the agreement reportedly not include?", k=1)
     assert len(final_answer(turns).passages) == 1
     assert answer_modes() == ["extractive"] == answer_modes(seed_page.assistant)
-    with pytest.raises(gr.Error, match="not configured"):
-        ask(seed_page, "What does the agreement reportedly not include?", mode="llm-someday")
+    with pytest.warns(UserWarning, match="not configured"):
+        yields, _ = ask(seed_page, "What does the agreement reportedly not include?", mode="llm-someday")
+    assert yields == [(SKIP,) * 4]
 
 
-def test_errors_reach_the_user_as_readable_messages(make_assistant, seed_page):
-    with pytest.raises(gr.Error, match="Type a question"):
-        ask(seed_page, "   ")
+def test_an_empty_question_warns_and_changes_nothing(seed_page):
+    for blank in ("", "   ", None):
+        with pytest.warns(UserWarning, match="Type a question first"):
+            yields, _ = ask(seed_page, blank)
+        assert yields == [(SKIP,) * 4]  # question box, chat, turns and sources panel all left as they were
+
+
+def test_errors_reach_the_user_as_readable_messages_without_failing_the_event(make_assistant):
     empty = ChatPage(make_assistant())
-    handler = empty.respond("Who signed?", [])
-    shown = [next(handler)]
-    with pytest.raises(gr.Error, match="nothing is indexed yet") as raised:
-        shown.extend(handler)
-    assert "Traceback" not in str(raised.value)
-    turns = shown[-1][2]
-    assert turns[-1].answer is None and "nothing is indexed" in shown[-1][1][-1]["content"]
-    assert "nothing is indexed" in shown[-1][3]
+    with pytest.warns(UserWarning, match="nothing is indexed"):
+        shown = list(empty.respond("Who signed?", []))  # no gr.Error: it would cover the page with error badges
+    box, messages, turns, sources = shown[-1]
+    assert box == "" and turns[-1].answer is None and "nothing is indexed" in messages[-1]["content"]
+    assert "nothing is indexed" in sources and "Traceback" not in messages[-1]["content"] + sources
+
+
+def test_the_documents_panel_says_when_the_index_cannot_be_listed(page, monkeypatch):
+    def broken() -> dict:
+        raise StoreError("the vector store cannot be opened")
+
+    monkeypatch.setattr(page.assistant, "sources", broken)
+    table, choices, restrict = page.documents()
+    assert "Cannot list the documents: the vector store cannot be opened" in table and 'class="error"' in table
+    assert choices == SKIP == restrict
 
 
 def test_feedback_is_stored_with_question_answer_and_citations(seed_page):
@@ -132,13 +150,13 @@ def test_feedback_is_stored_with_question_answer_and_citations(seed_page):
     assert "[1]" in up["answer"] and any("Svyrydenko" in c["quote"] for c in up["citations"]) and up["time"]
     assert set(up["citations"][0]) >= {"n", "source", "start", "end", "quote", "page"}
     assert down["rating"] == "down" and down["abstained"] and down["citations"] == []
-    with pytest.raises(gr.Error):
-        seed_page.rate_message(turns, 9, True)
+    with pytest.warns(UserWarning, match="Only answers can be rated"):
+        assert seed_page.rate_message(turns, 9, True) is None
 
 
 def test_export_is_markdown_with_its_sources(seed_page):
-    with pytest.raises(gr.Error, match="Nothing to export"):
-        seed_page.export([])
+    with pytest.warns(UserWarning, match="Nothing to export"):
+        assert seed_page.export_file([]) == SKIP
     _, turns = ask(seed_page, "Who signed the agreement on behalf of Ukraine?")
     _, turns = ask(seed_page, "What is the capital of Australia?", turns)
     text = Path(seed_page.export(turns)).read_text(encoding="utf-8")
@@ -156,14 +174,44 @@ def test_upload_adds_a_document_that_answers_then_remove_takes_it_away(page, tmp
     assert cited.source == "uploads/port-zephyr.md" and "Orla Quin" in cited.quote
     assert upload_rows(page, [document]) == [["port-zephyr.md", "unchanged", "1 chunk"]]
 
-    status, table, *_ = page.remove("uploads/port-zephyr.md")
+    status, _, _, table, *_ = page.remove("uploads/port-zephyr.md")
     assert "Removed" in status and "port-zephyr.md" not in table
     assert "uploads/port-zephyr.md" not in page.assistant.sources()
     assert not (uploads_dir(page.settings) / "port-zephyr.md").exists()
     _, turns = ask(page, FACT_QUESTION)
     assert not any("Orla Quin" in c.quote for c in final_answer(turns).citations)
-    with pytest.raises(gr.Error, match="not indexed"):
-        page.remove("uploads/port-zephyr.md")
+    with pytest.warns(UserWarning, match="not indexed"):
+        outputs = page.remove("uploads/port-zephyr.md")
+    assert outputs[:3] == (SKIP,) * 3 and "port-zephyr.md" not in outputs[3]  # the lists are refreshed
+
+
+def test_remove_with_nothing_chosen_warns_and_changes_nothing(page):
+    before = index_state(page)
+    for nothing in (None, ""):
+        with pytest.warns(UserWarning, match="Choose a document to remove first"):
+            assert page.remove(nothing, ["uploads/x.md"]) == (SKIP,) * 6
+    assert index_state(page) == before
+
+
+def test_removing_an_upload_updates_its_row_and_says_what_happened_to_the_restriction(page, tmp_path):
+    outputs = list(page.upload([str(write_fact_document(tmp_path / "in"))]))
+    uploaded = outputs[-1][1]
+    assert outputs[0][2] == "" and uploaded == [("port-zephyr.md", "added", "1 chunk")]  # old status line cleared
+    status, table, rows, _, _, restrict = page.remove("uploads/port-zephyr.md", ["uploads/port-zephyr.md"], uploaded)
+    assert rows == [("port-zephyr.md", "removed", "removed from the index")]
+    assert '<tr class="removed"><td>port-zephyr.md</td><td>removed</td>' in table and ">added<" not in table
+    assert "questions now search all documents" in status and restrict["value"] == []
+
+
+def test_restriction_note_and_removed_rows():
+    assert restriction_note("a.md", None) == restriction_note("a.md", ["b.md"]) == ""
+    assert "search all documents" in restriction_note("a.md", ["a.md"])
+    assert (
+        restriction_note("a.md", ["a.md", "b.md"]) == "It is no longer among the documents questions are restricted to."
+    )
+    rows = [("a.md", "failed", "bad"), ("a.md", "added", "1 chunk"), ("b.md", "added", "2 chunks")]
+    assert mark_removed(rows, "uploads/a.md") == [rows[0], ("a.md", "removed", "removed from the index"), rows[2]]
+    assert mark_removed(rows, "a.md") is None and mark_removed([], "uploads/a.md") is None
 
 
 def test_an_upload_named_like_a_corpus_file_stays_apart_from_it(page, tmp_path):
@@ -190,7 +238,10 @@ def test_disallowed_types_and_oversized_files_are_refused_and_the_index_is_uncha
     (folder / "notes").write_text(FACT)
     (folder / "big.txt").write_text(FACT * 40)
     (folder / ".hidden.txt").write_text(FACT)
-    rows = upload_rows(page, [folder / n for n in ("tool.exe", "notes", "big.txt", ".hidden.txt")])
+    with pytest.warns(UserWarning) as warned:
+        rows = upload_rows(page, [folder / n for n in ("tool.exe", "notes", "big.txt", ".hidden.txt")])
+    refused = [str(w.message).split(" was refused: ")[0] for w in warned]
+    assert refused == ["tool.exe", "notes", "big.txt", ".hidden.txt"]  # one warning per refused file
     assert [(r[0], r[1]) for r in rows] == [
         ("tool.exe", "failed"),
         ("notes", "failed"),

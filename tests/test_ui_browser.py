@@ -1,5 +1,6 @@
 """The chat page in a real browser (Playwright for Python, headless Chromium): a streamed answer with `[1]` and its
-highlighted sentence, a citation link, feedback, export, an upload that answers, and its removal.
+highlighted sentence, a citation link, feedback, export, an upload that answers, and its removal (mistakes,
+refused files and the dark theme: test_ui_errors_browser.py).
 
 Screenshots go to tests/screenshots/<test name>/. The README's docs/screenshot.png is written when it is missing
 or when RAG_UPDATE_SCREENSHOT=1.
@@ -154,21 +155,3 @@ def test_chat_page_in_a_browser(browser_page: Page, make_assistant, tmp_path, re
         expect(page.locator("#sources details[open]")).not_to_contain_text("port-zephyr.md")
         page.screenshot(path=shots / "04-after-removal.png", full_page=True)
     assert "port-zephyr.md" not in assistant.sources()
-
-
-def test_a_disallowed_file_is_refused_in_the_browser(browser_page: Page, make_assistant, tmp_path, request):
-    shots = SCREENSHOTS / request.node.name
-    shots.mkdir(parents=True, exist_ok=True)
-    assistant = make_assistant(corpus_dir=ROOT / "corpus")
-    assistant.sync_corpus()
-    before = (assistant.store.count(), sorted(assistant.sources()))
-    tool = tmp_path / "tool.exe"
-    tool.write_bytes(b"MZ" + b"\0" * 100)
-    page = browser_page
-    with running_app(assistant) as url:
-        page.goto(url)
-        expect(page.locator("#documents")).to_contain_text("us-ukraine-minerals-agreement.txt")
-        page.set_input_files("#upload input[type=file]", str(tool))  # past the file chooser's own filter
-        expect(page.locator("body")).to_contain_text("Invalid file type")
-        page.screenshot(path=shots / "refused.png")
-    assert (assistant.store.count(), sorted(assistant.sources())) == before

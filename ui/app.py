@@ -3,12 +3,16 @@
 Owns the layout, the event wiring, the per-session state (the turns of the conversation, in `gr.State`), the
 handlers (`ChatPage`), and the launch options: loopback by default, no share link, no server-side rendering, an
 upload size cap, and no folder of ours (data, corpus, working directory) among the paths Gradio may serve.
-Handlers only call the assistant and `rag.conversation`, and turn domain errors into `gr.Error` messages; answers,
-citations and retrieval come from `rag`, HTML from `ui.render`, upload checks from `ui.uploads`.
+Handlers only call the assistant and `rag.conversation`. A user's mistake (an empty question, Remove with nothing
+chosen, a refused file) is a short warning toast that leaves every component as it was; a real error (the index
+failing) is a clear message in the chat or the documents panel, never a traceback and never an error overlay that
+hides the page. Answers, citations and retrieval come from `rag`, HTML from `ui.render`, upload checks from
+`ui.uploads`.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import tempfile
@@ -28,9 +32,11 @@ from rag.types import Answer
 from ui import render
 from ui.uploads import (
     UPLOADS_PREFIX,
+    Row,
     UploadRefused,
     check_upload,
     forget_upload,
+    mark_removed,
     original_name,
     restore_or_drop,
     save_upload,
@@ -40,6 +46,32 @@ log = logging.getLogger(__name__)
 
 CHAT_CONCURRENCY = 8  # chat requests answered at once; the rest wait in Gradio's queue
 UNEXPECTED = "Something went wrong on the server; its log has the details. Please try again."
+CHAT_OUTPUTS = 4  # question box, chat, turns, sources panel
+
+
+def warn(message: str, title: str = "Warning") -> None:
+    """A short toast for the user (a mistake, or an error shown elsewhere too); nothing else on the page changes."""
+    gr.Warning(html.escape(message, quote=False), title=title)
+
+
+def skipped(count: int) -> tuple[dict, ...]:
+    """Outputs left exactly as they are."""
+    return tuple(gr.skip() for _ in range(count))
+
+
+def restriction_note(source: str, restrict: Sequence[str] | None) -> str:
+    """What removing `source` does to the documents questions are restricted to ("" when it was not among them).
+
+    Example:
+        >>> restriction_note("a.md", ["a.md"])
+        'It was the only document questions were restricted to: questions now search all documents.'
+    """
+    chosen = set(restrict or ())
+    if source not in chosen:
+        return ""
+    if chosen == {source}:
+        return "It was the only document questions were restricted to: questions now search all documents."
+    return "It is no longer among the documents questions are restricted to."
 
 
 def answer_modes(assistant: Assistant | None = None) -> list[str]:
@@ -71,28 +103,20 @@ class ChatPage:
 
         Yields (question box, chat messages, turns, sources panel); the last yield holds the finished turn. A
         follow-up is resolved against the earlier turns by `Assistant.answer(history=...)`.
+        A mistake (no question, an unknown mode or document) is a warning that leaves everything as it was; an error
+        while answering becomes that turn's answer, shown in the chat and the sources panel.
         """
         turns = list(turns or [])
         question = (question or "").strip()
-        if not question:
-            raise gr.Error("Type a question first.")
-        if mode and mode not in answer_modes(self.assistant):
-            offered = ", ".join(answer_modes(self.assistant))
-            msg = f"The answer mode {mode!r} is not configured on this server; choose one of: {offered}."
-            raise gr.Error(msg)
         restrict = list(restrict or ())
-        if restrict:
-            try:
-                indexed = self.assistant.sources()
-            except RagError as exc:
-                raise gr.Error(str(exc)) from exc
-            unknown = [name for name in restrict if name not in indexed]
-            if unknown:
-                msg = f"Not indexed: {', '.join(unknown)}. Choose among: {', '.join(sorted(indexed)) or 'none'}."
-                raise gr.Error(msg)
-        yield "", render.chat_messages(turns, pending=question), turns, gr.skip()
         partial, error = "", ""
         try:
+            mistake = self.question_mistake(question, mode, restrict)
+            if mistake:
+                warn(mistake)
+                yield skipped(CHAT_OUTPUTS)
+                return
+            yield "", render.chat_messages(turns, pending=question), turns, gr.skip()
             pieces = self.assistant.stream(
                 question, history=history(turns), sources=restrict, k=int(k) if k else None, mode=mode or None
             )
@@ -110,34 +134,54 @@ class ChatPage:
             error = UNEXPECTED
         turns.append(Turn(question, error=error or "no answer was produced"))
         yield "", render.chat_messages(turns), turns, render.sources_html(turns)
-        raise gr.Error(error or "no answer was produced")
+        warn(turns[-1].error, title="No answer")
+
+    def question_mistake(self, question: str, mode: str | None, restrict: Sequence[str]) -> str:
+        """What is wrong with what the user asked for, or "" (`RagError` when the index cannot be listed)."""
+        if not question:
+            return "Type a question first."
+        offered = answer_modes(self.assistant)
+        if mode and mode not in offered:
+            return f"The answer mode {mode!r} is not configured on this server; choose one of: {', '.join(offered)}."
+        if not restrict:
+            return ""
+        indexed = self.assistant.sources()
+        unknown = [name for name in restrict if name not in indexed]
+        if unknown:
+            return f"Not indexed: {', '.join(unknown)}. Choose among: {', '.join(sorted(indexed)) or 'none'}."
+        return ""
 
     def rate(self, turns: Sequence[Turn], data: gr.LikeData) -> None:
         """Thumbs up/down on an answer in the chat (Gradio passes which message and how)."""
-        self.rate_message(turns, data.index, data.liked)
-        gr.Info("Thanks: your feedback was saved.")
+        if self.rate_message(turns, data.index, data.liked) is not None:
+            gr.Info("Thanks: your feedback was saved.")
 
-    def rate_message(self, turns: Sequence[Turn], index: int | Sequence[int], liked: bool | str | None) -> dict:
-        """Store a rating of the answer at chat message `index` (a user and an assistant message per turn)."""
+    def rate_message(self, turns: Sequence[Turn], index: int | Sequence[int], liked: bool | str | None) -> dict | None:
+        """Store a rating of the answer at chat message `index` (a user and an assistant message per turn); None
+        (and a warning) when that message is not an answer."""
         position = index[0] if isinstance(index, list | tuple) else index
         number = int(position) // 2
         if not 0 <= number < len(turns or ()) or turns[number].answer is None:
-            raise gr.Error("Only answers can be rated.")
+            warn("Only answers can be rated.")
+            return None
         rating = "up" if liked is True else "down" if liked is False else (str(liked) if liked else "cleared")
         return self.feedback.record(turns[number].answer, rating)
 
-    def export(self, turns: Sequence[Turn] | None) -> str:
-        """Write the conversation with its sources to a Markdown file; returns its path (Gradio offers it)."""
+    def export(self, turns: Sequence[Turn] | None) -> str | None:
+        """Write the conversation with its sources to a Markdown file; returns its path (Gradio offers it), or None
+        (and a warning) when there is nothing to export."""
         if not turns:
-            raise gr.Error("Nothing to export yet: ask a question first.")
+            warn("Nothing to export yet: ask a question first.")
+            return None
         folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
         path = folder / "conversation.md"
         path.write_text(to_markdown(turns), encoding="utf-8")
         return str(path)
 
-    def export_file(self, turns: Sequence[Turn] | None) -> gr.File:
-        """The export as a visible file component, offered for download."""
-        return gr.File(value=self.export(turns), visible=True)
+    def export_file(self, turns: Sequence[Turn] | None) -> Any:
+        """The export as a visible file component, offered for download (unchanged when there is nothing)."""
+        path = self.export(turns)
+        return gr.skip() if path is None else gr.File(value=path, visible=True)
 
     @staticmethod
     def clear() -> tuple[list, list, str]:
@@ -147,11 +191,13 @@ class ChatPage:
     # -- documents -----------------------------------------------------------------------------------------------
 
     def documents(self, restrict: Sequence[str] | None = None) -> tuple[str, Any, Any]:
-        """The documents table, and the choices of the remove and restrict selectors."""
+        """The documents table, and the choices of the remove and restrict selectors; when the index cannot be
+        listed, the table says why and the selectors stay as they are."""
         try:
             documents = self.assistant.sources()
         except RagError as exc:
-            raise gr.Error(str(exc)) from exc
+            log.warning("cannot list the documents: %s", exc)
+            return render.error_html(f"Cannot list the documents: {exc}"), gr.skip(), gr.skip()
         names = sorted(documents)
         kept = [name for name in restrict or () if name in documents]
         return (
@@ -163,16 +209,35 @@ class ChatPage:
     def upload(self, files: Sequence[str] | None, restrict: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
         """Check, copy and ingest uploaded files one by one, yielding the per-file results table as each moves on.
 
-        Yields (results table, documents table, remove choices, restrict choices, upload box). A refused file
-        (type, size, name) never reaches ingestion; a file that fails ingestion leaves the index as it was.
+        Yields (results table, its rows, status line, documents table, remove choices, restrict choices, upload
+        box). A refused file (type, size, name) never reaches ingestion and is named in a warning; a file that
+        fails ingestion leaves the index as it was. The status line of an earlier removal is cleared.
         """
-        rows: list[tuple[str, str, str]] = []
+        rows, accepted = self._checked_uploads(files or ())
+        if not rows:
+            warn("No file was uploaded.")
+            yield skipped(7)
+            return
+        unchanged = skipped(4)
+        yield render.upload_results_html(rows), gr.skip(), "", *unchanged
+        for done, (row, path, name) in enumerate(accepted, start=1):
+            rows[row] = (name, f"indexing ({done} of {len(accepted)})…", "")
+            yield render.upload_results_html(rows), gr.skip(), gr.skip(), *unchanged
+            rows[row] = self._ingest_upload(path, name)
+            yield render.upload_results_html(rows), gr.skip(), gr.skip(), *unchanged
+        yield render.upload_results_html(rows), rows, gr.skip(), *self.documents(restrict), None
+
+    def _checked_uploads(self, files: Sequence[str]) -> tuple[list[Row], list[tuple[int, Path, str]]]:
+        """The results-table rows of `files` (refused ones failed, with a warning each, the others waiting), and the
+        accepted ones as (row, path, name)."""
+        rows: list[Row] = []
         accepted: list[tuple[int, Path, str]] = []
-        for file in files or ():
+        for file in files:
             try:
                 name = check_upload(Path(file), self.settings)
             except UploadRefused as exc:
                 log.info("upload refused: %s", exc)
+                warn(f"{exc.name} was refused: {exc.reason}.")
                 rows.append((exc.name, FAILED, exc.reason))
                 continue
             except OSError as exc:
@@ -180,16 +245,7 @@ class ChatPage:
                 continue
             accepted.append((len(rows), Path(file), name))
             rows.append((name, "waiting", ""))
-        if not rows:
-            raise gr.Error("No file was uploaded.")
-        unchanged = (gr.skip(), gr.skip(), gr.skip())
-        yield render.upload_results_html(rows), *unchanged, gr.skip()
-        for done, (row, path, name) in enumerate(accepted, start=1):
-            rows[row] = (name, f"indexing ({done} of {len(accepted)})…", "")
-            yield render.upload_results_html(rows), *unchanged, gr.skip()
-            rows[row] = self._ingest_upload(path, name)
-            yield render.upload_results_html(rows), *unchanged, gr.skip()
-        yield render.upload_results_html(rows), *self.documents(restrict), None
+        return rows, accepted
 
     def _ingest_upload(self, path: Path, name: str) -> tuple[str, str, str]:
         """Copy one accepted upload into the data directory and ingest it; returns its results-table row."""
@@ -211,20 +267,40 @@ class ChatPage:
             restore_or_drop(copy, previous, ok=status != FAILED)
         return name, status, detail
 
-    def remove(self, source: str | None, restrict: Sequence[str] | None = None) -> tuple[Any, ...]:
-        """Remove one document from the index (and its uploaded copy); returns a status line and fresh lists."""
+    def remove(
+        self, source: str | None, restrict: Sequence[str] | None = None, uploaded: Sequence[Row] | None = None
+    ) -> tuple[Any, ...]:
+        """Remove one document from the index (and its uploaded copy).
+
+        Returns (status line, upload results table, its rows, documents table, remove choices, restrict choices):
+        the status says what went, and what that did to the documents questions were restricted to; the upload
+        results table marks the file removed. Nothing chosen, or a name that is not indexed, is a warning.
+        """
         if not source:
-            raise gr.Error("Choose a document to remove first.")
+            warn("Choose a document to remove first.")
+            return skipped(6)
         try:
             info = self.assistant.document(source)
             removed = self.assistant.remove(source)
         except (RagError, ValueError) as exc:
-            raise gr.Error(str(exc)) from exc
+            log.warning("removing %s failed: %s", source, exc)
+            warn(f"Could not remove {source}: {exc}", title="Error")
+            return f"Could not remove {render.escape_markdown(source)}: {render.escape_markdown(str(exc))}", *skipped(5)
         if not removed:
-            raise gr.Error(f"{source} is not indexed (any more).")
+            warn(f"{source} is not indexed (any more).")
+            return *skipped(3), *self.documents(restrict)
         forget_upload(info, self.settings)
         log.info("removed %s (%d chunks)", source, removed)
-        return f"Removed **{render.escape_markdown(source)}** ({removed} chunks).", *self.documents(restrict)
+        note = restriction_note(source, restrict)
+        status = f"Removed **{render.escape_markdown(source)}** ({removed} chunks). {note}".strip()
+        rows = mark_removed(uploaded or (), source)
+        table = gr.skip() if rows is None else render.upload_results_html(rows)
+        return status, table, gr.skip() if rows is None else rows, *self.documents(restrict)
+
+    @staticmethod
+    def clear_status() -> str:
+        """The documents status line, emptied once the user moves on."""
+        return ""
 
 
 def _log_progress(done: int, total: int, result: FileResult) -> None:
@@ -240,6 +316,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     names = sorted(indexed)
     with gr.Blocks(title="rag: cited answers from your documents", analytics_enabled=False) as app:
         turns = gr.State([])
+        uploaded = gr.State([])  # the rows of the upload results table
         gr.Markdown("## Cited answers from your documents\nEvery answer quotes its sources; click a `[n]` to see it.")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
@@ -285,7 +362,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 upload = gr.File(
                     label=f"Upload documents ({' '.join(SUPPORTED_SUFFIXES)}; up to {cap} each)",
                     file_count="multiple",
-                    file_types=list(SUPPORTED_SUFFIXES),
+                    # No file_types: Gradio would refuse other types with an error over the upload box;
+                    # ChatPage.upload refuses them with a warning and a row saying why.
                     elem_id="upload",
                 )
                 upload_results = gr.HTML(elem_id="upload-results", js_on_load=None)
@@ -319,7 +397,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         upload.upload(
             page.upload,
             inputs=[upload, restrict],
-            outputs=[upload_results, *doc_lists, upload],
+            outputs=[upload_results, uploaded, doc_status, *doc_lists, upload],
             concurrency_limit=1,
             concurrency_id="index",
             api_name="upload",
@@ -327,12 +405,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         )
         remove.click(
             page.remove,
-            inputs=[to_remove, restrict],
-            outputs=[doc_status, *doc_lists],
+            inputs=[to_remove, restrict, uploaded],
+            outputs=[doc_status, upload_results, uploaded, *doc_lists],
             concurrency_limit=1,
             concurrency_id="index",
             api_name="remove",
         )
+        to_remove.input(page.clear_status, outputs=[doc_status], api_visibility="private")
         app.load(page.documents, inputs=[restrict], outputs=doc_lists, api_visibility="private")
     app.queue(default_concurrency_limit=1)
     return app

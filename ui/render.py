@@ -240,6 +240,11 @@ def documents_html(documents: Mapping[str, object]) -> str:
     return f'<table class="docs"><tr><th>document</th><th>title</th><th>chunks</th></tr>{rows}</table>'
 
 
+def error_html(message: str) -> str:
+    """A real error shown in place of a panel's content (never a traceback)."""
+    return f'<p class="error">{html.escape(message)}</p>'
+
+
 def upload_results_html(rows: Iterable[tuple[str, str, str]]) -> str:
     """Per-file upload results as a table; each row is (file name, status, detail)."""
     body = "".join(
@@ -260,12 +265,18 @@ CSS = """
 @keyframes flash { from { box-shadow: 0 0 0 4px #f5a623; } to { box-shadow: 0 0 0 4px transparent; } }
 .src-head { margin-bottom: 0.3em; }
 .src-head .where, .muted { color: var(--body-text-color-subdued); }
-.src-card mark { background: #ffe566; color: inherit; padding: 0 1px; }
+/* The highlight keeps dark text in both themes: light text on yellow would be unreadable in dark mode. */
+.src-card mark { background: #ffe566; color: #1f1f1f; padding: 0 1px; }
+.dark .src-card mark { background: #f2d54e; }
+.src-card mark b.short { color: inherit; }
+.error { color: var(--error-text-color); }
 .src-card sup.n { color: var(--link-text-color); font-weight: 600; margin-right: 1px; }
 .abstain-note { font-style: italic; }
 .passage { white-space: pre-wrap; }
 table.docs, table.uploads { width: 100%; font-size: 0.9em; }
 table.uploads tr.failed td { color: #b00020; }
+.dark table.uploads tr.failed td { color: #ff8a8a; }
+table.uploads tr.removed td { color: var(--body-text-color-subdued); }
 a.cite { text-decoration: none; font-weight: 600; color: var(--link-text-color); }
 """
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from rag.config import Settings
+from rag.ingest.indexer import FAILED, REMOVED
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from rag.store import DocumentInfo
 
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 
 UPLOADS = "uploads"
 UPLOADS_PREFIX = f"{UPLOADS}/"  # uploads are indexed as uploads/NAME, apart from every corpus document
+REMOVED_DETAIL = "removed from the index"
+
+Row = tuple[str, str, str]  # a row of the upload results table: file name, status, detail
 
 
 class UploadRefused(ValueError):
@@ -95,6 +100,19 @@ def forget_upload(info: DocumentInfo | None, settings: Settings) -> None:
     if path.parent.resolve() == uploads_dir(settings).resolve() and path.is_file():
         path.unlink()
         log.info("deleted the uploaded copy %s", path)
+
+
+def mark_removed(rows: Sequence[Row], source: str) -> list[Row] | None:
+    """The upload results `rows` with the upload indexed as `source` marked removed; None when no row is it.
+
+    Example:
+        >>> mark_removed([("a.md", "added", "1 chunk"), ("b.md", "added", "2 chunks")], "uploads/b.md")
+        [('a.md', 'added', '1 chunk'), ('b.md', 'removed', 'removed from the index')]
+    """
+    hit = [i for i, (name, status, _) in enumerate(rows) if UPLOADS_PREFIX + name == source and status != FAILED]
+    if not hit:
+        return None
+    return [(row[0], REMOVED, REMOVED_DETAIL) if i in hit else tuple(row) for i, row in enumerate(rows)]
 
 
 def _size(size: int) -> str:
