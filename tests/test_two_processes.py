@@ -70,6 +70,7 @@ def test_the_page_answers_from_a_document_the_cli_indexed_meanwhile(tmp_path):
         assert "port-zephyr.md" not in newest and "Orla Quin" not in newest
     server_log = log.read_text()
     assert "Traceback" not in server_log and "Something went wrong" not in server_log
+    assert "The chat page is at http://127.0.0.1:" in server_log and "share=True" not in server_log
 
 
 def check_a_fresh_process_sees_all_three(data: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -448,5 +449,8 @@ def launch_options(assistant: Assistant) -> dict[str, Any]:
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Serve the chat page for `assistant` at http://host:port until interrupted."""
-    log.info("serving the chat page at http://%s:%d", host, port)
-    build_app(assistant).launch(server_name=host, server_port=port, **launch_options(assistant))
+    app = build_app(assistant)
+    # quiet: Gradio would also say "To create a public link, set share=True", which this page never does
+    app.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **launch_options(assistant))
+    print(f"The chat page is at http://{host}:{app.server_port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    app.block_thread()
