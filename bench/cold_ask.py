@@ -1,7 +1,8 @@
 """Cold-start cost of the `rag` command: wall time and peak RSS of whole processes, median of a few runs.
 
 Measures, in one session (the machine is noisy, so compare figures from one run of this script only):
-- the baseline `python -c "import torch, sentence_transformers"`, which embedding the question needs anyway;
+- the baseline `python -c "import torch, sentence_transformers"`, what embedding the question cost before
+  `rag.embed_fast` (which embeds it with numpy; `rag ask` imports neither now);
 - `rag --help`, `rag sources` and `rag ask QUESTION` on an existing index (built first with `rag ingest corpus`
   when DIR holds none), run in DIR (which holds no corpus/ folder, so the answer is timed without a corpus check);
 - with `--compare-with DIR`, the same commands with the `rag` package found in DIR first, e.g. an older commit

@@ -26,7 +26,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from rag.answer import ANSWERERS, LLM_MODES, Answerer
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, IndexBusyError, RagError, UnknownSourceError
-from rag.ingest.indexer import FileResult, IngestReport, ingest_paths, remove_source
+from rag.ingest.indexer import ChunkProgress, FileResult, IngestReport, ingest_paths, remove_source
 from rag.lexical import LexicalIndex
 from rag.manifest import WriterLock
 from rag.retrieve import HybridRetriever, document_to_passage
@@ -35,6 +35,8 @@ from rag.types import Answer, Chunk, Passage
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+    from rag.examples import Example
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,9 @@ class Assistant:
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path())
         self.store = Store(self.settings, self.embeddings)
         self.writer = WriterLock(self.settings.data_dir)
-        self._lock = threading.RLock()
+        # Writes (ingest, remove, the corpus check) take turns under `_write_lock`; answering never waits for them.
+        self._write_lock = threading.RLock()
+        self._answerers_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._synced = False
         self._seen = self.store.manifest.version()
@@ -112,7 +116,7 @@ class Assistant:
     def answerer_for(self, mode: str | None = None) -> Answerer:
         """The answerer of a mode (the configured one by default), built on first use."""
         mode = mode or self.settings.answer_mode
-        with self._lock:
+        with self._answerers_lock:
             if mode not in self._answerers:
                 if mode not in ANSWERERS:
                     msg = f"unknown answer mode {mode!r}; choose one of: {', '.join(ANSWERERS)}"
@@ -178,14 +182,17 @@ class Assistant:
         paths: Iterable[Path | str],
         progress: Callable[[int, int, FileResult], None] | None = None,
         prefix: str = "",
+        chunk_progress: ChunkProgress | None = None,
     ) -> IngestReport:
         """Ingest files and folders (see `rag.ingest.indexer.ingest_paths`) and refresh the BM25 index.
 
         Raises `IndexBusyError` when another process is writing to the same data directory. `prefix` goes before
-        every source name (the chat page indexes uploads as `uploads/NAME`).
+        every source name (the chat page indexes uploads as `uploads/NAME`). Questions asked meanwhile (from other
+        threads) are answered from the index as it was, without waiting; a new version shows once it is complete.
         """
         with self._writing():
-            report = ingest_paths([Path(p) for p in paths], self.store, self.settings, progress, prefix)
+            paths = [Path(p) for p in paths]
+            report = ingest_paths(paths, self.store, self.settings, progress, prefix, chunk_progress)
             if report.changed or report.repaired or len(self.retriever.lexical) != self.store.count():
                 self._reload_lexical()
             return report
@@ -201,7 +208,7 @@ class Assistant:
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         """Hold this process's lock and the data directory's writer lock, seeing first what others wrote."""
-        with self._lock, self.writer.hold():
+        with self._write_lock, self.writer.hold():
             self.refresh()
             try:
                 yield
@@ -239,9 +246,32 @@ class Assistant:
 
         return load_file(Path(info.path), source).text
 
+    def examples(self, n: int = 3) -> list[Example]:
+        """`n` example questions the indexed documents answer, the newest indexed documents' first; [] when nothing
+        is indexed (see `rag.examples`). Each is asked once per version of the index and offered only when its
+        answer cites the document it was made from."""
+        from rag.examples import suggested
+
+        key = (self.store.manifest.version(), n)
+        cached = getattr(self, "_examples", None)
+        if cached is None or cached[0] != key:
+            cached = (key, suggested(self.store, self._document_chunks, n, check=self._answered_from_its_document))
+            self._examples = cached
+        return list(cached[1])
+
+    def _answered_from_its_document(self, example: Example) -> bool:
+        try:
+            answer = self.answer(example.question, mode="extractive")  # fast; LLM modes abstain alike
+        except (RagError, ValueError) as exc:
+            log.warning("example question %r could not be asked: %s", example.question, exc)
+            return False
+        return not answer.abstained and any(c.source == example.source for c in answer.citations)
+
     def sync_corpus(self) -> IngestReport | None:
         """Bring the index in step with the corpus folder once per assistant (cheap when nothing changed)."""
-        with self._lock:
+        if self._synced:  # checked first without the lock: answering must not wait for an upload being indexed
+            return None
+        with self._write_lock:
             if self._synced:
                 return None
             self._synced = True

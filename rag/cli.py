@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag.conversation import Paragraphs, citation_location, paragraphs_of
 from rag.errors import EmptyIndexError, RagError
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer import abstention_text
     from rag.types import Answer
 
     settings = _settings(args, **({"k": args.k} if args.k else {}))
@@ -117,13 +119,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if answer.notice:
         print(f"note: {answer.notice}", file=sys.stderr)
     if not streamed or streamed.strip() != answer.text.strip():
-        print(answer.text)
-    print_sources(answer)
+        print(abstention_text(answer, "listed below"))
+    print_sources(answer, paragraphs_of(answer, assistant.document_text))
     return 0
 
 
-def print_sources(answer: Answer) -> None:
-    """The numbered sources of an answer with their quotes; for an abstention, the nearest text (not cited)."""
+def print_sources(answer: Answer, paragraphs: Paragraphs | None = None) -> None:
+    """The numbered sources of an answer with their quotes, each with where it sits in words (page, paragraph,
+    section; `--json` has the character offsets); for an abstention, the nearest text (not cited)."""
     if answer.abstained:
         print("\nNearest text found (it does not answer the question):")
         for passage in answer.passages[:3]:
@@ -131,10 +134,8 @@ def print_sources(answer: Answer) -> None:
         return
     print("\nSources:")
     for c in answer.citations:
-        where = f"page {c.page}, " if c.page else ""
-        section = f" · {c.section}" if c.section else ""
         quote = " ".join(c.quote.split())
-        print(f"  [{c.n}] {printable(c.source)} ({where}chars {c.start}-{c.end}{section}): “{quote}”")
+        print(f"  [{c.n}] {printable(c.source)} ({printable(citation_location(c, paragraphs))}): “{quote}”")
 
 
 def nearest_text(chunk: Chunk) -> str:
@@ -196,7 +197,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ui.app import serve
+    from ui.page import serve
 
     assistant = _assistant(args)
     print(f"index: {assistant.settings.data_dir}; corpus: {assistant.settings.corpus_dir}", file=sys.stderr)

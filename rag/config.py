@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="Extracted text per file above this is refused (checked while extracting)."
     )
     max_pdf_pages: int = Field(default=3000, ge=1, description="PDFs with more pages than this are refused.")
-    batch_size: int = Field(default=256, ge=1, description="Chunks embedded and written per batch.")
+    batch_size: int = Field(default=64, ge=1, description="Chunks embedded and stored per batch.")
 
     k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")
     fetch_k: int = Field(default=20, ge=1, description="Candidates taken from each of dense and BM25 search.")

@@ -2,20 +2,29 @@
 
 Owns `Turn` (one question with its `Answer`, or the error it raised), the history that `Assistant.answer` takes
 for follow-ups, the thumbs-up/down log (one JSON object a line in `feedback.jsonl` in the data directory), the
-Markdown export of a conversation with its sources, and how a citation's location is written. Pure functions and
-small classes; leaves out answering (`rag.chain`) and any HTML or Gradio (`ui/`).
+Markdown export of a conversation with its sources, and how a citation's location is written: in words (page,
+paragraph, section), its character offsets kept for tooltips and the export. Paragraph numbers are counted in the
+document's extracted text (blocks between blank lines) and kept per turn. Pure functions and small classes; leaves
+out answering (`rag.chain`) and any HTML or Gradio (`ui/`).
 """
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 import threading
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rag.types import Answer, Citation
+from rag.errors import RagError
+from rag.types import Answer, Chunk, Citation
+
+Paragraphs = Mapping[tuple[str, int], int]
+"""(source, document offset) -> number of the paragraph holding that offset (from 1): see `paragraphs_of`."""
 
 FEEDBACK_FILE = "feedback.jsonl"
 
@@ -27,6 +36,7 @@ class Turn:
     question: str
     answer: Answer | None = None
     error: str = ""
+    paragraphs: Paragraphs = field(default_factory=dict)  # where its quotes sit, for locations in words
 
 
 def history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
@@ -39,21 +49,125 @@ def history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
     return [(t.question, t.answer.text) for t in turns if t.answer is not None]
 
 
-def location(source: str, start: int, end: int, page: int | None = None) -> str:
-    """Where a passage or quote sits: the page for PDFs (with the offsets), character offsets otherwise.
+def location(
+    source: str, start: int, end: int, page: int | None = None, paragraph: int | None = None, section: str = ""
+) -> str:
+    """Where a passage or quote sits, in words: its page (PDFs), paragraph and section, as far as they are known;
+    its character offsets (`offsets`) only when none is.
 
     Example:
+        >>> location("a.txt", 917, 1118, paragraph=14)
+        'paragraph 14'
+        >>> location("b.pdf", 10, 40, page=2, paragraph=3, section="Causes")
+        'page 2 · paragraph 3 · Causes'
         >>> location("a.txt", 917, 1118)
         'chars 917–1118'
-        >>> location("b.pdf", 10, 40, page=3)
-        'page 3, chars 10–40'
     """
-    chars = f"chars {start}–{end}"
-    return f"page {page}, {chars}" if page else chars
+    parts = (f"page {page}" if page else "", f"paragraph {paragraph}" if paragraph else "", section)
+    return " · ".join(part for part in parts if part) or offsets(start, end)
 
 
-def citation_location(citation: Citation) -> str:
-    return location(citation.source, citation.start, citation.end, citation.page)
+def offsets(start: int, end: int) -> str:
+    """Character offsets into the document's extracted text, as a tooltip or the export shows them.
+
+    Example:
+        >>> offsets(917, 1118)
+        'chars 917–1118'
+    """
+    return f"chars {start}–{end}"
+
+
+def citation_location(citation: Citation, paragraphs: Paragraphs | None = None, section: bool = True) -> str:
+    """Where a cited quote sits, in words ("page 2 · paragraph 3 · Causes"); without its section if `section` is
+    False. `paragraphs` (from `paragraphs_of`) holds the paragraph numbers."""
+    paragraph = (paragraphs or {}).get((citation.source, citation.start))
+    return location(
+        citation.source, citation.start, citation.end, citation.page, paragraph, citation.section if section else ""
+    )
+
+
+def passage_start(chunk: Chunk) -> int:
+    """Where a passage's text begins: its first sentence (a heading over it is left out)."""
+    sentences = chunk.sentences or ((chunk.start, chunk.end),)
+    return sentences[0][0]
+
+
+def passage_location(chunk: Chunk, paragraphs: Paragraphs | None = None) -> str:
+    """Where a passage offered as the nearest text sits, in words (from its first sentence)."""
+    start = passage_start(chunk)
+    paragraph = (paragraphs or {}).get((chunk.source, start))
+    return location(chunk.source, chunk.start, chunk.end, chunk.page_at(start), paragraph, chunk.section)
+
+
+def with_offsets(where: str, start: int, end: int) -> str:
+    """A location in words followed by its character offsets (the Markdown export), each given once.
+
+    Example:
+        >>> with_offsets("page 2 · Causes", 10, 40), with_offsets("chars 10–40", 10, 40)
+        ('page 2 · Causes, chars 10–40', 'chars 10–40')
+    """
+    chars = offsets(start, end)
+    return where if where == chars else f"{where}, {chars}"
+
+
+_BLANK_LINES = re.compile(r"\n[^\S\n]*\n\s*")
+_STARTS: OrderedDict[tuple[str, int], list[int]] = OrderedDict()
+_STARTS_LOCK = threading.Lock()
+_STARTS_KEPT = 64  # documents whose paragraph starts are kept
+
+
+def paragraph_starts(text: str) -> list[int]:
+    """Where each paragraph of `text` starts: a paragraph is a block of text between blank lines.
+
+    Example:
+        >>> paragraph_starts("\\nTitle\\n\\nFirst one.\\nStill first.\\n \\n\\nSecond.\\n")
+        [1, 8, 35]
+    """
+    first = len(text) - len(text.lstrip())
+    if first == len(text):
+        return []
+    return [first] + [m.end() for m in _BLANK_LINES.finditer(text, first) if m.end() < len(text)]
+
+
+def paragraph_number(source: str, text: str, offset: int) -> int:
+    """The number (from 1) of the paragraph of `text`, the extracted text of `source`, that holds `offset`. The
+    paragraph starts of a document are computed once per source and text length, and kept for the next call.
+
+    Example:
+        >>> paragraph_number("a.txt", "Title\\n\\nFirst one.\\n\\nSecond.", 20)
+        3
+    """
+    key = (source, len(text))
+    with _STARTS_LOCK:
+        starts = _STARTS.get(key)
+        if starts is not None:
+            _STARTS.move_to_end(key)
+    if starts is None:
+        starts = paragraph_starts(text)
+        with _STARTS_LOCK:
+            _STARTS[key] = starts
+            while len(_STARTS) > _STARTS_KEPT:
+                _STARTS.popitem(last=False)
+    return max(1, bisect.bisect_right(starts, offset))
+
+
+def paragraphs_of(answer: Answer, text_of: Callable[[str], str]) -> dict[tuple[str, int], int]:
+    """The paragraph number of each cited quote and each passage of `answer`, keyed by (source, offset): the
+    `paragraphs` of its `Turn`. `text_of` gives a document's extracted text (`Assistant.document_text`); a document
+    whose text cannot be read is left out (its locations fall back to what else is known)."""
+    wanted: dict[str, set[int]] = {}
+    for citation in answer.citations:
+        wanted.setdefault(citation.source, set()).add(citation.start)
+    for passage in answer.passages:
+        wanted.setdefault(passage.chunk.source, set()).add(passage_start(passage.chunk))
+    numbers: dict[tuple[str, int], int] = {}
+    for source, starts in wanted.items():
+        try:
+            text = text_of(source)
+        except (RagError, OSError, ValueError):
+            continue
+        numbers.update({(source, start): paragraph_number(source, text, start) for start in starts})
+    return numbers
 
 
 class FeedbackLog:
@@ -132,12 +246,16 @@ def to_markdown(turns: Sequence[Turn], title: str = "Conversation") -> str:
                 lines += ["Nearest text found (it does not answer the question):", ""]
                 for passage in answer.passages[:3]:
                     chunk = passage.chunk
-                    where = location(chunk.source, chunk.start, chunk.end, chunk.page)
+                    where = with_offsets(passage_location(chunk, turn.paragraphs), chunk.start, chunk.end)
                     lines.append(f"- {chunk.source} ({where}): “{_shorten(chunk.text)}”")
                 lines.append("")
             continue
         lines += ["Sources:", ""]
-        lines += [f"- [{c.n}] {c.source} ({citation_location(c)}): “{_one_line(c.quote)}”" for c in answer.citations]
+        lines += [
+            f"- [{c.n}] {c.source} ({with_offsets(citation_location(c, turn.paragraphs), c.start, c.end)}): "
+            f"“{_one_line(c.quote)}”"
+            for c in answer.citations
+        ]
         lines.append("")
     return "\n".join(lines)
 

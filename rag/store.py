@@ -1,10 +1,11 @@
 """The vector store and the embedding model.
 
 Owns the Chroma client (an embedded `PersistentClient` in the data directory, or an `HttpClient` when a server URL
-is configured, telemetry off either way), the LangChain `Chroma` vector store on top of it, the sentence-transformers
-embedding model (loaded from disk, never downloaded), the conversion between Chroma records and our `Chunk`, and
-visibility: every record carries the id of its document's version (`gen`), and reads and searches return only
-chunks of versions the manifest (`rag.manifest`) calls live. Leaves out the order of the steps that keep the
+is configured, telemetry off either way), the LangChain `Chroma` vector store on top of it, the embedding model of a
+sentence-transformers folder (loaded from disk, never downloaded; computed by `rag.embed_fast` without torch when it
+can be), the conversion between Chroma records and our `Chunk`, and visibility: every record carries the id of its
+document's version (`gen`), and reads and searches return only chunks of versions the manifest (`rag.manifest`)
+calls live. Leaves out the order of the steps that keep the
 manifest true (`rag.ingest.indexer`) and how to rank (`rag.retrieve`).
 """
 
@@ -31,16 +32,20 @@ from rag.types import Chunk
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from rag.embed_fast import BertEncoder
+
 log = logging.getLogger(__name__)
 _PAGE = 5000  # records read from Chroma per request when listing the whole collection
 _MODEL_LOCK = threading.Lock()
 
 
 class LocalEmbeddings(Embeddings):
-    """sentence-transformers model loaded from a folder on disk; counts the texts it embeds.
+    """The embedding model of a sentence-transformers folder on disk (`load_model`); counts the texts it embeds.
 
-    The model (and with it torch and sentence-transformers) is loaded when the first text is embedded, so a command
-    that embeds nothing (`rag sources`, `rag remove`, an ingest of unchanged files) never pays for it.
+    The model is loaded when the first text is embedded, so a command that embeds nothing (`rag sources`,
+    `rag remove`, an ingest of unchanged files) never pays for it. The bundled all-MiniLM-L6-v2 (and any BERT model
+    with mean pooling) is computed with numpy by `rag.embed_fast`, in ~0.05 s and ~60 MB instead of importing torch
+    and sentence-transformers (~6 s, ~450 MB); its vectors equal sentence-transformers' to ~1e-6.
 
     Example:
         >>> emb = LocalEmbeddings(Settings().embedding_model_path())
@@ -48,7 +53,7 @@ class LocalEmbeddings(Embeddings):
         384
     """
 
-    _model: SentenceTransformer | None = None
+    _model: BertEncoder | SentenceTransformer | None = None
 
     def __init__(self, model_path: os.PathLike | str) -> None:
         self.model_path = str(model_path)
@@ -56,8 +61,8 @@ class LocalEmbeddings(Embeddings):
         self._last_query: tuple[str, np.ndarray | None] = ("", None)
 
     @property
-    def model(self) -> SentenceTransformer:
-        """The sentence-transformers model, loaded on first use (once, whichever thread asks first)."""
+    def model(self) -> BertEncoder | SentenceTransformer:
+        """The model, loaded on first use (once, whichever thread asks first)."""
         if self._model is None:
             with _MODEL_LOCK:
                 if self._model is None:
@@ -65,7 +70,7 @@ class LocalEmbeddings(Embeddings):
         return self._model
 
     @model.setter
-    def model(self, model: SentenceTransformer) -> None:
+    def model(self, model: BertEncoder | SentenceTransformer) -> None:
         self._model = model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -93,7 +98,16 @@ class LocalEmbeddings(Embeddings):
         return self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
 
 
-def load_model(model_path: str) -> SentenceTransformer:
+def load_model(model_path: str) -> BertEncoder | SentenceTransformer:
+    """The model of a sentence-transformers folder: a `rag.embed_fast.BertEncoder` when that computes it (a BERT
+    with mean pooling, as the bundled all-MiniLM-L6-v2), else sentence-transformers' own (`load_sentence_transformer`).
+    Both have the `encode(texts, batch_size=, normalize_embeddings=, show_progress_bar=)` this module calls."""
+    from rag.embed_fast import BertEncoder
+
+    return BertEncoder.for_folder(model_path) or load_sentence_transformer(model_path)
+
+
+def load_sentence_transformer(model_path: str) -> SentenceTransformer:
     """A sentence-transformers model from a folder, offline and without progress bars."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -233,6 +247,39 @@ class Store:
     def _text_path(self, gen: str) -> Path:
         return self.settings.data_dir / "texts" / f"{gen}.txt"
 
+    def save_examples(self, gen: str, examples: Sequence[dict]) -> None:
+        """Keep a version's example questions (`rag.examples`) beside its text, written whole or not at all; call it
+        before the version goes live (`delete_generation` deletes them with it)."""
+        path = self._examples_path(gen)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        with open(partial, "w", encoding="utf-8") as out:
+            json.dump(list(examples), out, ensure_ascii=False)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+
+    def examples_of(self, gen: str) -> list[dict] | None:
+        """A version's stored example questions, or None when none were stored (or the file cannot be read)."""
+        try:
+            found = json.loads(self._examples_path(gen).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read the example questions of version %s: %s", gen, exc)
+            return None
+        return found if isinstance(found, list) else None
+
+    def indexed_at(self, gen: str) -> float:
+        """When a version was indexed (its kept text's modification time), or 0.0 when unknown."""
+        try:
+            return self._text_path(gen).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def _examples_path(self, gen: str) -> Path:
+        return self.settings.data_dir / "texts" / f"{gen}.examples.json"
+
     def ids_in(self, gen: str) -> set[str]:
         return set(self.collection.get(where={"gen": gen}, include=[])["ids"])
 
@@ -242,10 +289,12 @@ class Store:
         return {text: list(map(float, vector)) for text, vector in zip(found["documents"], found["embeddings"])}
 
     def delete_generation(self, gen: str) -> int:
-        """Delete a version's chunks and its kept text."""
+        """Delete a version's chunks, its kept text and its example questions."""
         ids = sorted(self.ids_in(gen))
         self.delete_ids(ids)
         self._text_path(gen).unlink(missing_ok=True)
+        for path in (self._examples_path(gen), self._examples_path(gen).with_suffix(".partial")):
+            path.unlink(missing_ok=True)
         return len(ids)
 
     def stray_records(self) -> dict[str, str]:

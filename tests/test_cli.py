@@ -18,12 +18,13 @@ from rag.config import Settings
 from tests.conftest import ROOT, SEED
 
 HEAVY = ("gradio", "torch", "transformers", "sentence_transformers", "langchain_openai", "xllamacpp", "matplotlib")
+SEARCH = "chromadb"  # what `rag ask` imports, to show that the probe does see imports
 NEVER_FOR_ASK = ("gradio", "langchain_openai", "xllamacpp", "matplotlib")
 SKIPPED = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache"}
 # Run `rag.cli.main` in a fresh process and report, on its last stderr line, which heavy modules it imported.
 PROBE = (
     "import json, sys; from rag.cli import main; code = main(sys.argv[1:]); "
-    f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr); sys.exit(code)"
+    f"print(json.dumps(sorted(m for m in {(*HEAVY, SEARCH)!r} if m in sys.modules)), file=sys.stderr); sys.exit(code)"
 )
 
 
@@ -91,7 +92,8 @@ def indexed_sources(data_dir: Path) -> set[str]:
 def test_ask_loads_neither_the_page_nor_the_llm_libraries(asked_elsewhere):
     _, done, imported, _, _ = asked_elsewhere
     assert done.returncode == 0, done.stderr
-    assert "sentence_transformers" in imported  # the question is embedded: the probe does see imports
+    assert SEARCH in imported  # the index is searched: the probe does see imports
+    assert "sentence_transformers" not in imported and "torch" not in imported  # rag.embed_fast embeds the question
     assert not set(imported) & set(NEVER_FOR_ASK)
 
 

@@ -219,3 +219,63 @@ def test_truncated_pdf_is_refused_and_nothing_is_printed(tmp_path):
     )
     assert run.stdout.startswith("corrupt or unreadable PDF") and run.stdout.count("\n") == 1
     assert run.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "title"),
+    [
+        ("a.txt", "Section 1\n\nThe Flood of 1953\n\nThe river rose in the night.", "The Flood of 1953"),
+        ("b.md", "# Section 1\n\nThe river rose in the night.", "The river rose in the night."),
+        ("c.md", "Intro line\n\n# Flood Report\n\nText.", "Flood Report"),
+        ("d.txt", "Untitled\n---\n\nHarbour Notes\n\nText.", "Harbour Notes"),
+    ],
+)
+def test_a_text_title_is_the_first_heading_or_line_that_is_no_placeholder(tmp_path, name, content, title):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    assert load_file(path).title == title
+
+
+def test_an_html_placeholder_title_gives_way_to_its_first_heading(tmp_path):
+    page = write_html(tmp_path / "p.html", "Document", "<p>Intro.</p><h2>Minor</h2><h1>Storm Log</h1><p>Text.</p>")
+    assert load_file(page).title == "Storm Log"  # the top heading, not the first
+    assert load_file(write_html(tmp_path / "q.html", "", "<p>Only a line of text.</p>")).title == (
+        "Only a line of text."
+    )
+
+
+def test_a_docx_title_is_its_core_title_unless_a_placeholder_else_its_title_heading(tmp_path):
+    import docx
+
+    path = write_docx_report(tmp_path / "r.docx", REPORT)
+    document = docx.Document(str(path))
+    document.core_properties.title = "Untitled"
+    document.save(str(path))
+    assert load_file(path).title == "Harbor Lighthouse Restoration Report"
+    document.core_properties.title = "Harbour Survey 2024"
+    document.save(str(path))
+    assert load_file(path).title == "Harbour Survey 2024"
+    assert load_file(write_docx(tmp_path / "s.docx", "Section 1", ["Plain text follows."])).title == (
+        "Plain text follows."
+    )
+
+
+def test_a_pdf_placeholder_title_is_never_the_title(tmp_path):
+    path = write_pdf(tmp_path / "log.pdf", ["Document 1", "The harbour master logged forty ships in March."])
+    assert load_file(path).title == "The harbour master logged forty ships in March."  # metadata says "untitled"
+
+
+def test_placeholders_and_shown_titles():
+    from rag.ingest.loaders import choose_title, is_placeholder_title, shown_title
+
+    placeholders = ["Untitled", "(untitled)", "Document", "Section 1", "section 12.", "Chapter IV", "Page 3", "1."]
+    placeholders += ["Microsoft Word - report.docx", "---", ""]
+    assert all(is_placeholder_title(t) for t in placeholders)
+    assert not any(is_placeholder_title(t) for t in ["Flood Report", "Section 1: Causes", "Documents of 1953"])
+    sentence = "The United States and Ukraine on Wednesday signed a long-awaited agreement granting the U.S. " * 2
+    # Indexed: a first line that is a long sentence is no title (the file name is); shown: that line, shortened.
+    assert choose_title("", [], sentence, "deal", shorten=False) == "deal"
+    shown = shown_title("deal", sentence, "deal.txt")
+    assert shown.startswith("The United States and Ukraine") and shown.endswith("…") and len(shown) <= 101
+    assert shown_title("Untitled", "Section 1\n\nReal Title\n\nText.", "x.pdf") == "Real Title"
+    assert shown_title("Flood Report", "Other first line", "x.pdf") == "Flood Report"

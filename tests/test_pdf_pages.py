@@ -1,5 +1,7 @@
 """A citation names the page of the sentence it quotes, even when its passage starts on an earlier page."""
 
+import json
+
 from rag.cli import main
 from tests.documents import write_pdf
 
@@ -32,4 +34,7 @@ def test_the_cli_sources_line_names_the_page_of_the_quote(tmp_path, capsys, monk
     capsys.readouterr()
     assert main(["ask", "When was the lighthouse lamp replaced with an LED unit?", *data]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if "LED unit" in line and "log.pdf" in line)
-    assert "page 2," in line
+    assert "(page 2 · paragraph 2)" in line  # in words; `--json` keeps the offsets
+    assert main(["ask", "When was the lighthouse lamp replaced with an LED unit?", "--json", *data]) == 0
+    cited = next(c for c in json.loads(capsys.readouterr().out)["citations"] if "LED unit" in c["quote"])
+    assert cited["page"] == 2 and cited["end"] - cited["start"] == len(cited["quote"])

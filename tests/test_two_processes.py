@@ -66,7 +66,7 @@ def test_the_page_answers_from_a_document_the_cli_indexed_meanwhile(tmp_path):
         assert gone.returncode == 0, gone.stderr
         _, history, sources = client.predict(FACT_QUESTION, api_name="/chat")
         newest = str(history[-1]["content"]) + sources.split("</details>")[0]  # the panel lists the newest first
-        assert "The documents don't say" in newest
+        assert "The documents don't say" in newest.replace("\\'", "'")  # the repr of the content escapes the '
         assert "port-zephyr.md" not in newest and "Orla Quin" not in newest
     server_log = log.read_text()
     assert "Traceback" not in server_log and "Something went wrong" not in server_log

@@ -17,7 +17,10 @@ from rag.errors import StoreError
 from rag.types import Answer
 from tests.conftest import ROOT
 from tests.ui_fixtures import FACT, FACT_QUESTION, ask, write_fact_document
-from ui.app import ChatPage, answer_modes, build_app, launch_options, restriction_note
+from ui import render
+from ui.app import ChatPage, answer_modes, restriction_note
+from ui.page import build_app, launch_options
+from ui.render import NO_RATING
 from ui.uploads import mark_removed, uploads_dir
 
 SKIP = gr.skip()
@@ -56,7 +59,7 @@ def test_answer_streams_in_and_ends_with_linked_citations(seed_page):
     yields, turns = ask(seed_page, "Who signed the agreement on behalf of Ukraine?")
     box, first_messages, _, first_sources = yields[0]
     assert box == "" and first_messages[-2]["content"].startswith("Who signed")  # the question shows at once
-    assert first_messages[-1]["content"] == "…" and first_sources is not None
+    assert first_messages[-1]["content"] == "…" + NO_RATING and first_sources is not None
     partials = [y[1][-1]["content"] for y in yields[1:-1]]
     assert len(partials) >= 2 and all(a != b for a, b in itertools.pairwise(partials))  # it grows piece by piece
     answer = final_answer(turns)
@@ -66,7 +69,8 @@ def test_answer_streams_in_and_ends_with_linked_citations(seed_page):
     marked = re.search(rf'<mark id="src-0-{n}">(.*?)</mark>', sources, re.S).group(1)
     assert marked.startswith("U.S. Treasury Secretary Scott Bessent") and "Svyrydenko" in marked
     card = next(card for card in sources.split('<div class="src-card"') if f'id="src-0-{n}"' in card)
-    assert "us-ukraine-minerals-agreement.txt" in card and re.search(rf"\[{n}\] chars \d+–\d+", card)
+    assert "us-ukraine-minerals-agreement.txt" in card
+    assert re.search(r'<span class="where" title="chars \d+–\d+">paragraph \d+</span>', card)  # offsets: tooltip
     assert "".join(re.sub("<[^>]+>", "", sources).split()).count("ScottBessent") == 1  # the passage, shown once
 
 
@@ -161,7 +165,9 @@ def test_export_is_markdown_with_its_sources(seed_page):
     _, turns = ask(seed_page, "What is the capital of Australia?", turns)
     text = Path(seed_page.export(turns)).read_text(encoding="utf-8")
     assert "## 1. Who signed the agreement on behalf of Ukraine?" in text
-    assert re.search(r"- \[\d\] us-ukraine-minerals-agreement\.txt \(chars \d+–\d+\): “U\.S\. Treasury", text)
+    assert re.search(
+        r"- \[\d\] us-ukraine-minerals-agreement\.txt \(paragraph 4, chars 917–1118\): “U\.S\. Treasury", text
+    )
     assert "## 2. What is the capital of Australia?" in text and "Nearest text found" in text
 
 
@@ -279,3 +285,32 @@ def test_launch_options_are_safe(seed_assistant):
     assert str(seed_assistant.settings.corpus_dir.resolve()) in blocked
     assert options["max_file_size"] == int(seed_assistant.settings.max_file_mb * 1e6)
     assert isinstance(build_app(seed_assistant), gr.Blocks)
+
+
+def test_remove_asks_first_and_names_what_goes(page):
+    source = "us-ukraine-minerals-agreement.txt"
+    row, question = page.ask_to_remove(source)
+    assert row.visible is True and question.startswith(f"Remove **{render.escape_markdown(source)}** (")
+    assert "from the index? To bring it back, upload it again." in question
+    assert source in page.assistant.sources()  # asking removes nothing
+    with pytest.warns(UserWarning, match="Choose a document to remove first"):
+        assert page.ask_to_remove(None) == (SKIP, SKIP)
+    with pytest.warns(UserWarning, match="is not indexed"):
+        assert page.ask_to_remove("nope.md") == (SKIP, SKIP)
+
+
+def test_stale_export_and_the_restriction_shown_by_the_question_box():
+    hidden = ChatPage.hide_export()
+    assert hidden.visible is False and hidden.value is None
+    assert ChatPage.filter_note([]) == "" and ChatPage.filter_note(None) == ""
+    assert ChatPage.filter_note(["a.md", "uploads/b.pdf"]) == (
+        "Searching only **a.md**, **uploads/b.pdf** (change it under Search settings)."
+    )
+
+
+def test_only_answers_offer_thumbs(seed_page):
+    _, turns = ask(seed_page, "Who signed the agreement on behalf of Ukraine?")
+    _, turns = ask(seed_page, "What is the capital of Peru?", turns)
+    turns = [*turns, Turn("?", error="the index failed")]
+    bots = [m["content"] for m in render.chat_messages(turns, pending="next")][1::2]
+    assert [NO_RATING in content for content in bots] == [False, True, True, True]  # answer, refusal, error, pending

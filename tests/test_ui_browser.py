@@ -2,14 +2,12 @@
 highlighted sentence, a citation link, feedback, export, an upload that answers, and its removal (mistakes,
 refused files and the dark theme: test_ui_errors_browser.py).
 
-Screenshots go to tests/screenshots/<test name>/. The README's docs/screenshot.png is written when it is missing
-or when RAG_UPDATE_SCREENSHOT=1.
+Screenshots go to tests/screenshots/<test name>/ (the README's: test_ui_daily_browser.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -94,11 +92,9 @@ def test_chat_page_in_a_browser(browser_page: Page, make_assistant, tmp_path, re
         expect(marks.filter(has_text="Svyrydenko")).to_have_count(1)
         card = page.locator("#sources .src-card").filter(has=page.locator("mark", has_text="Svyrydenko"))
         expect(card).to_contain_text("us-ukraine-minerals-agreement.txt")
-        expect(card.locator(".where")).to_have_text(re.compile(r"chars \d+–\d+"))
+        expect(card.locator(".where")).to_have_text(re.compile(r"^paragraph \d+$"))  # in words
+        expect(card.locator(".where")).to_have_attribute("title", re.compile(r"^chars \d+–\d+$"))  # offsets: tooltip
         page.screenshot(path=shots / "01-answer.png")
-        if not (ROOT / "docs" / "screenshot.png").exists() or os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":
-            (ROOT / "docs").mkdir(exist_ok=True)
-            page.screenshot(path=ROOT / "docs" / "screenshot.png")
 
         # Each [n] links to its card in the sources panel; following it flashes the card.
         link = answer.locator("a.cite").first
@@ -148,6 +144,8 @@ def test_chat_page_in_a_browser(browser_page: Page, make_assistant, tmp_path, re
         page.keyboard.type("port-zephyr.md")
         page.locator("ul[role=listbox] li", has_text="port-zephyr.md").first.click()
         page.click("#remove")
+        expect(page.locator("#remove-question")).to_contain_text("Remove uploads/port-zephyr.md (1 chunk)")
+        page.click("#remove-confirm")
         expect(page.locator("#doc-status")).to_contain_text("Removed uploads/port-zephyr.md")
         expect(page.locator("#documents")).not_to_contain_text("port-zephyr.md")
         ask(page, FACT_QUESTION)

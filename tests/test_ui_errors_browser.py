@@ -126,6 +126,7 @@ def test_remove_with_nothing_chosen_warns_and_a_removal_updates_the_page(
     page.keyboard.type("port-zephyr")
     page.locator("ul[role=listbox] li", has_text="uploads/port-zephyr.md").first.click()
     page.click("#remove")
+    page.click("#remove-confirm", timeout=CLICKABLE)
     status = page.locator("#doc-status")
     expect(status).to_contain_text("Removed uploads/port-zephyr.md")
     expect(status).to_contain_text("questions now search all documents")

@@ -13,6 +13,7 @@ from gradio_client import Client, handle_file
 
 from tests.conftest import ROOT, SEED
 from tests.ui_fixtures import FACT, FACT_QUESTION, rag_serve, running_app, write_fact_document
+from ui.render import NO_RATING
 from ui.uploads import uploads_dir
 
 QUESTIONS = [
@@ -60,7 +61,8 @@ def test_twenty_chat_requests_at_once_are_all_answered_as_alone(served):
     lone_job = Client(url, verbose=False).submit(QUESTIONS[0], api_name="/chat")
     lone = {QUESTIONS[0]: lone_job.result()}
     streamed = [output[1][-1]["content"][0]["text"] for output in lone_job.outputs()]
-    assert len(streamed) >= 4 and streamed[0] == "…" and "[1]" in streamed[-1]  # pieces, then the cited answer
+    assert len(streamed) >= 4 and streamed[0] == "…" + NO_RATING  # the pending answer, then pieces
+    assert "[1]" in streamed[-1]  # then the cited answer
     lone.update({q: Client(url, verbose=False).predict(q, api_name="/chat") for q in QUESTIONS[1:]})
     assert "[1]" in lone[QUESTIONS[0]][1][-1]["content"][0]["text"]
     assert "Nearest text found" in lone[QUESTIONS[2]][2]

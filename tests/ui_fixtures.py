@@ -12,7 +12,8 @@ from pathlib import Path
 
 from rag.conversation import Turn
 from tests.conftest import ROOT, free_port, wait_for_port
-from ui.app import ChatPage, build_app, launch_options
+from ui.app import ChatPage
+from ui.page import build_app, launch_options
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

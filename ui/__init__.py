@@ -1,4 +1,5 @@
-"""The chat page (Gradio): `ui.app.build_app(assistant)` builds it, `ui.app.serve(...)` runs it (`rag serve`).
+"""The chat page (Gradio): `ui.page.build_app(assistant)` builds it, `ui.page.serve(...)` runs it (`rag serve`).
 
-Presentation only: answers, citations and retrieval come from `rag`; see `ui.app`, `ui.render` and `ui.uploads`.
+Presentation only: answers, citations and retrieval come from `rag`. `ui.page` lays out and wires the page,
+`ui.app` holds its handlers, `ui.render` and `ui.viewer` its HTML, `ui.uploads` and `ui.indexing` the uploads.
 """

@@ -1,23 +1,21 @@
-"""The chat page: a Gradio app built around one `Assistant`, and the safe way to launch it.
+"""The chat page's handlers: `ChatPage`, bound to one `Assistant`, with a method for every event of the page.
 
-Owns the layout, the event wiring, the per-session state (the turns of the conversation, in `gr.State`), the
-handlers (`ChatPage`), and the launch options: loopback by default, no share link, no server-side rendering, an
-upload size cap, and no folder of ours (data, corpus, working directory) among the paths Gradio may serve.
-Handlers only call the assistant and `rag.conversation`. A user's mistake (an empty question, Remove with nothing
+Owns what each event does with the per-session state (the turns of the conversation, in `gr.State`): answering,
+rating, export, opening a document, the first view, uploads (indexed in the background by `ui.indexing`) and
+removals. Handlers only call the assistant and `rag.conversation`; the layout, the wiring and the launch are
+`ui.page`'s. A user's mistake (an empty question, Remove with nothing
 chosen, a refused file) is a short warning toast that leaves every component as it was; a real error (the index
 failing) is a clear message in the chat or the documents panel, never a traceback and never an error overlay that
-hides the page. Answers, citations and retrieval come from `rag`, HTML from `ui.render`, upload checks from
-`ui.uploads`.
+hides the page. Answers, citations and retrieval come from `rag`, HTML from `ui.render` (the document viewer's
+from `ui.viewer`), upload checks from `ui.uploads`.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import os
-import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +23,13 @@ import gradio as gr
 
 from rag.answer import ANSWERERS
 from rag.chain import Assistant
-from rag.conversation import FeedbackLog, Turn, history, to_markdown
+from rag.conversation import FeedbackLog, Turn, history, paragraphs_of, to_markdown
 from rag.errors import RagError
 from rag.ingest.indexer import FAILED, FileResult
-from rag.ingest.loaders import SUPPORTED_SUFFIXES
+from rag.ingest.loaders import shown_title
 from rag.types import Answer
-from ui import render
+from ui import render, viewer
+from ui.indexing import BackgroundIndexer
 from ui.uploads import (
     UPLOADS_PREFIX,
     Row,
@@ -48,6 +47,8 @@ log = logging.getLogger(__name__)
 CHAT_CONCURRENCY = 8  # chat requests answered at once; the rest wait in Gradio's queue
 UNEXPECTED = "Something went wrong on the server; its log has the details. Please try again."
 CHAT_OUTPUTS = 4  # question box, chat, turns, sources panel
+EXAMPLES = 3  # example questions under the question box
+PROGRESS_EVERY_S = 0.5  # how often an upload's progress is shown while it indexes
 
 
 def warn(message: str, title: str = "Warning") -> None:
@@ -82,6 +83,23 @@ def answer_modes(assistant: Assistant | None = None) -> list[str]:
     return [mode for mode in ANSWERERS if mode in served]
 
 
+MODE_HELP = {
+    "extractive": "answers with sentences quoted word for word from your documents",
+    "gguf": "a language model on this computer writes the answer; each sentence is checked against what it cites",
+    "openai": "a language model server writes the answer; each sentence is checked against what it cites",
+}
+
+
+def mode_help(modes: Sequence[str]) -> str:
+    """Plain-language help for the answer modes offered (only those).
+
+    Example:
+        >>> mode_help(["extractive"])
+        'extractive: answers with sentences quoted word for word from your documents.'
+    """
+    return "; ".join(f"{mode}: {MODE_HELP.get(mode, 'another way of answering')}" for mode in modes) + "."
+
+
 class ChatPage:
     """The handlers of the chat page, bound to one assistant; every method is callable without a browser."""
 
@@ -89,6 +107,7 @@ class ChatPage:
         self.assistant = assistant
         self.settings = assistant.settings
         self.feedback = FeedbackLog.in_data_dir(self.settings.data_dir)
+        self.indexer = BackgroundIndexer(self._ingest_upload)
 
     # -- chat ----------------------------------------------------------------------------------------------------
 
@@ -123,7 +142,7 @@ class ChatPage:
             )
             for piece in pieces:
                 if isinstance(piece, Answer):
-                    turns.append(Turn(question, piece))
+                    turns.append(Turn(question, piece, paragraphs=self.paragraphs(piece)))
                     yield "", render.chat_messages(turns), turns, render.sources_html(turns)
                     return
                 partial += piece
@@ -189,6 +208,61 @@ class ChatPage:
         """A new conversation: no messages, no turns, an empty sources panel."""
         return [], [], render.sources_html([])
 
+    def paragraphs(self, answer: Answer) -> dict[tuple[str, int], int]:
+        """The paragraph number of each quote and passage of `answer`, from the indexed texts (see `Turn`); none
+        when they cannot be read (the locations then say what else is known), never an error instead of the answer."""
+        try:
+            return paragraphs_of(answer, self.assistant.document_text)
+        except Exception:
+            log.exception("cannot number the paragraphs of the sources of %r", answer.question)
+            return {}
+
+    # -- document viewer -----------------------------------------------------------------------------------------
+
+    def open_document(self, turns: Sequence[Turn] | None, key: str) -> Any:
+        """The document viewer for the source card `key` (see `ui.viewer`) of the conversation `turns`: the whole
+        text of the card's document, its cited sentences highlighted. A card that is not in this conversation is a
+        warning that leaves the viewer as it was; a document that cannot be read (removed since) says why in it."""
+        target = viewer.target(turns or (), key)
+        if target is None:
+            warn("That source is not in this conversation.")
+            return gr.skip()
+        try:
+            text = self.assistant.document_text(target.source)
+            info = self.assistant.document(target.source)
+        except (RagError, OSError) as exc:
+            log.warning("cannot show %s: %s", target.source, exc)
+            return viewer.error_html(target.source, f"Cannot show {target.source}: {exc}")
+        title = shown_title(info.title if info else "", text, target.source)
+        return viewer.document_html(target, text, title)
+
+    def show_document(self, turns: Sequence[Turn] | None, event: gr.EventData) -> Any:
+        """A click on an "Open document" button: the viewer's script sends which card's (`{"doc": key}`)."""
+        return self.open_document(turns, str((event._data or {}).get("doc") or ""))
+
+    @staticmethod
+    def close_document() -> str:
+        """The viewer, closed (a new conversation)."""
+        return ""
+
+    # -- first view ----------------------------------------------------------------------------------------------
+
+    def first_view(self) -> tuple[Any, ...]:
+        """The documents at a glance (count and names) and the example questions, for the top of the page.
+
+        Returns (overview, examples row, one update per example button): a button without a question is hidden,
+        and so is the row when there is none (nothing indexed). When the index cannot be read, all stay as they are.
+        """
+        try:
+            documents = self.assistant.sources()
+            questions = [example.question for example in self.assistant.examples(EXAMPLES)]
+        except RagError as exc:
+            log.warning("cannot show the documents at a glance: %s", exc)
+            return skipped(2 + EXAMPLES)
+        buttons = [gr.update(value=q, visible=True) for q in questions]
+        buttons += [gr.update(visible=False) for _ in range(EXAMPLES - len(questions))]
+        return render.overview_html(documents), gr.update(visible=bool(questions)), *buttons
+
     # -- documents -----------------------------------------------------------------------------------------------
 
     def documents(self, restrict: Sequence[str] | None = None) -> tuple[str, Any, Any]:
@@ -208,11 +282,13 @@ class ChatPage:
         )
 
     def upload(self, files: Sequence[str] | None, restrict: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
-        """Check, copy and ingest uploaded files one by one, yielding the per-file results table as each moves on.
+        """Check uploaded files, index the accepted ones in the background, and yield the per-file results table
+        as they move on ("indexing: 120 of 550 chunks, about 40 s left"), every `PROGRESS_EVERY_S`.
 
         Yields (results table, its rows, status line, documents table, remove choices, restrict choices, upload
         box). A refused file (type, size, name) never reaches ingestion and is named in a warning; a file that
-        fails ingestion leaves the index as it was. The status line of an earlier removal is cleared.
+        fails ingestion leaves the index as it was. Questions are answered meanwhile from the index as it is. The
+        status line of an earlier removal is cleared.
         """
         rows, accepted = self._checked_uploads(files or ())
         if not rows:
@@ -220,12 +296,11 @@ class ChatPage:
             yield skipped(7)
             return
         unchanged = skipped(4)
-        yield render.upload_results_html(rows), gr.skip(), "", *unchanged
-        for done, (row, path, name) in enumerate(accepted, start=1):
-            rows[row] = (name, f"indexing ({done} of {len(accepted)})…", "")
-            yield render.upload_results_html(rows), gr.skip(), gr.skip(), *unchanged
-            rows[row] = self._ingest_upload(path, name)
-            yield render.upload_results_html(rows), gr.skip(), gr.skip(), *unchanged
+        job = self.indexer.submit(rows, accepted)
+        yield render.upload_results_html(job.rows()), gr.skip(), "", *unchanged
+        while not job.wait(PROGRESS_EVERY_S):
+            yield render.upload_results_html(job.rows()), gr.skip(), gr.skip(), *unchanged
+        rows = job.rows()
         yield render.upload_results_html(rows), rows, gr.skip(), *self.documents(restrict), None
 
     def _checked_uploads(self, files: Sequence[str]) -> tuple[list[Row], list[tuple[int, Path, str]]]:
@@ -248,15 +323,20 @@ class ChatPage:
             rows.append((name, "waiting", ""))
         return rows, accepted
 
-    def _ingest_upload(self, path: Path, name: str) -> tuple[str, str, str]:
-        """Copy one accepted upload into the data directory and ingest it; returns its results-table row."""
+    def _ingest_upload(
+        self, path: Path, name: str, chunk_progress: Callable[[int, int], None] | None = None
+    ) -> tuple[str, str, str]:
+        """Copy one accepted upload into the data directory and ingest it; returns its results-table row.
+        `chunk_progress(stored, total)` is called as its chunks are stored."""
         try:
             copy, previous = save_upload(path, name, self.settings)
         except OSError as exc:
             return name, FAILED, f"cannot store the upload: {exc.strerror or exc}"
         status, detail = FAILED, UNEXPECTED
         try:
-            result = self.assistant.ingest([copy], progress=_log_progress, prefix=UPLOADS_PREFIX).files[0]
+            on_chunks = (lambda _source, done, total: chunk_progress(done, total)) if chunk_progress else None
+            report = self.assistant.ingest([copy], _log_progress, prefix=UPLOADS_PREFIX, chunk_progress=on_chunks)
+            result = report.files[0]
             status = result.status
             detail = result.reason if status == FAILED else f"{result.chunks} chunk{'' if result.chunks == 1 else 's'}"
         except (RagError, ValueError, OSError) as exc:
@@ -298,6 +378,43 @@ class ChatPage:
         table = gr.skip() if rows is None else render.upload_results_html(rows)
         return status, table, gr.skip() if rows is None else rows, *self.documents(restrict)
 
+    def ask_to_remove(self, source: str | None) -> tuple[Any, Any]:
+        """Remove asks first: (the confirmation row shown, its question); a warning when nothing is chosen or the
+        name is not indexed."""
+        if not source:
+            warn("Choose a document to remove first.")
+            return skipped(2)
+        info = self.assistant.document(source)
+        if info is None:
+            warn(f"{source} is not indexed (any more).")
+            return skipped(2)
+        chunks = f"{info.chunks} chunk{'' if info.chunks == 1 else 's'}"
+        name = render.escape_markdown(source)
+        return gr.Row(visible=True), f"Remove **{name}** ({chunks}) from the index? To bring it back, upload it again."
+
+    @staticmethod
+    def hide() -> Any:
+        """Hide a row (the removal's confirmation)."""
+        return gr.Row(visible=False)
+
+    @staticmethod
+    def hide_export() -> Any:
+        """The export offered for download goes once the conversation moves on: it would be out of date."""
+        return gr.File(value=None, visible=False)
+
+    @staticmethod
+    def filter_note(restrict: Sequence[str] | None) -> str:
+        """The line under the question box that says which documents questions are restricted to ("" for all).
+
+        Example:
+            >>> ChatPage.filter_note(["a.md"])
+            'Searching only **a\\.md** (change it under Search settings).'
+        """
+        if not restrict:
+            return ""
+        names = ", ".join(f"**{render.escape_markdown(name)}**" for name in restrict)
+        return f"Searching only {names} (change it under Search settings)."
+
     @staticmethod
     def clear_status() -> str:
         """The documents status line, emptied once the user moves on."""
@@ -306,151 +423,3 @@ class ChatPage:
 
 def _log_progress(done: int, total: int, result: FileResult) -> None:
     log.info("upload %d/%d: %s %s %s", done, total, result.source, result.status, result.reason)
-
-
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The chat page for `assistant`: chat with streamed, cited answers, sources panel, documents and settings."""
-    page = ChatPage(assistant)
-    settings = assistant.settings
-    cap = f"{settings.max_file_mb:g} MB"
-    indexed = assistant.sources()
-    names = sorted(indexed)
-    with gr.Blocks(title="rag: cited answers from your documents", analytics_enabled=False) as app:
-        turns = gr.State([])
-        uploaded = gr.State([])  # the rows of the upload results table
-        gr.Markdown("## Cited answers from your documents\nEvery answer quotes its sources; click a `[n]` to see it.")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(
-                    elem_id="chat",
-                    label="Chat",
-                    height=480,
-                    latex_delimiters=[],
-                    buttons=["copy", "copy_all"],
-                    placeholder="Ask a question about your documents.",
-                )
-                with gr.Row():
-                    question = gr.Textbox(
-                        elem_id="question", show_label=False, placeholder="Your question", scale=5, max_lines=4
-                    )
-                    ask = gr.Button("Ask", elem_id="ask", variant="primary", scale=1, min_width=80)
-                with gr.Accordion("Search settings", open=False, elem_id="settings"):
-                    restrict = gr.Dropdown(
-                        choices=names,
-                        label="Only search these documents (none chosen: all)",
-                        multiselect=True,
-                        allow_custom_value=True,  # the handler says which names are not indexed
-                        elem_id="restrict",
-                    )
-                    k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages retrieved", elem_id="k")
-                    mode = gr.Radio(
-                        answer_modes(assistant),
-                        value=settings.answer_mode,
-                        label="Answer mode",
-                        info="extractive quotes sentences of the documents; gguf (local model) and openai (model "
-                        "server) write an answer whose every sentence is checked against its citation",
-                        elem_id="mode",
-                    )
-                with gr.Row():
-                    new = gr.Button("New conversation", elem_id="new", size="sm")
-                    export = gr.Button("Export as Markdown", elem_id="export", size="sm")
-                exported = gr.File(label="Conversation", elem_id="exported", interactive=False, visible=False)
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(render.sources_html([]), elem_id="sources", js_on_load=None, max_height=720)
-        with gr.Accordion("Documents", open=True, elem_id="documents-panel"), gr.Row():
-            with gr.Column():
-                upload = gr.File(
-                    label=f"Upload documents ({' '.join(SUPPORTED_SUFFIXES)}; up to {cap} each)",
-                    file_count="multiple",
-                    # No file_types: Gradio would refuse other types with an error over the upload box;
-                    # ChatPage.upload refuses them with a warning and a row saying why.
-                    elem_id="upload",
-                )
-                upload_results = gr.HTML(elem_id="upload-results", js_on_load=None)
-            with gr.Column():
-                documents = gr.HTML(render.documents_html(indexed), elem_id="documents", js_on_load=None)
-                with gr.Row():
-                    to_remove = gr.Dropdown(
-                        choices=names,
-                        value=None,
-                        label="Remove a document",
-                        allow_custom_value=True,  # the handler says when a name is not indexed
-                        elem_id="remove-choice",
-                        scale=3,
-                    )
-                    remove = gr.Button("Remove", elem_id="remove", variant="stop", scale=1, min_width=80)
-                doc_status = gr.Markdown(elem_id="doc-status")
-
-        gr.on(
-            [ask.click, question.submit],
-            page.respond,
-            inputs=[question, turns, k, mode, restrict],
-            outputs=[question, chat, turns, sources],
-            api_name="chat",
-            concurrency_limit=CHAT_CONCURRENCY,
-            concurrency_id="chat",
-        )
-        chat.like(page.rate, inputs=[turns], outputs=None, api_visibility="private")
-        gr.on([new.click, chat.clear], page.clear, outputs=[chat, turns, sources], api_visibility="private")
-        export.click(page.export_file, inputs=[turns], outputs=[exported], api_visibility="private")
-        doc_lists = [documents, to_remove, restrict]
-        upload.upload(
-            page.upload,
-            inputs=[upload, restrict],
-            outputs=[upload_results, uploaded, doc_status, *doc_lists, upload],
-            concurrency_limit=1,
-            concurrency_id="index",
-            api_name="upload",
-            show_progress="minimal",
-        )
-        remove.click(
-            page.remove,
-            inputs=[to_remove, restrict, uploaded],
-            outputs=[doc_status, upload_results, uploaded, *doc_lists],
-            concurrency_limit=1,
-            concurrency_id="index",
-            api_name="remove",
-        )
-        to_remove.input(page.clear_status, outputs=[doc_status], api_visibility="private")
-        app.load(page.documents, inputs=[restrict], outputs=doc_lists, api_visibility="private")
-    app.queue(default_concurrency_limit=1)
-    return app
-
-
-def launch_options(assistant: Assistant) -> dict[str, Any]:
-    """Keyword arguments of `Blocks.launch` that make the page safe to run (used by `serve` and the tests).
-
-    No share link and no server-side rendering; uploads over `max_file_mb` are refused by Gradio itself; nothing
-    is added to the paths Gradio may serve (only its own cache), and the data directory, the corpus folder and the
-    working directory are blocked outright.
-    """
-    settings = assistant.settings
-    gradio_cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
-    blocked = [Path(settings.data_dir).resolve(), Path(settings.corpus_dir).resolve()]
-    cwd = Path.cwd().resolve()
-    if not (gradio_cache.is_relative_to(cwd) or Path(tempfile.gettempdir()).resolve().is_relative_to(cwd)):
-        blocked.append(cwd)  # unless Gradio's own cache lives inside it, which would block uploads
-    return {
-        "share": False,
-        "ssr_mode": False,
-        "show_error": False,
-        "allowed_paths": [],
-        "blocked_paths": [str(p) for p in blocked],
-        "max_file_size": int(settings.max_file_mb * 1e6),
-        "enable_monitoring": False,
-        "run_history": False,
-        "mcp_server": False,
-        "footer_links": ["api"],
-        "css": render.CSS,
-        "head": render.HEAD,
-    }
-
-
-def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the chat page for `assistant` at http://host:port until interrupted."""
-    app = build_app(assistant)
-    # quiet: Gradio would also say "To create a public link, set share=True", which this page never does
-    app.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **launch_options(assistant))
-    print(f"The chat page is at http://{host}:{app.server_port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
-    app.block_thread()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from rag.answer.base import ABSTAIN_TEXT, Answerer, cite
+from rag.answer.base import ABSTAIN_TEXT, Answerer, abstention_text, cite
 
 if TYPE_CHECKING:
     from rag.answer.extractive import ExtractiveAnswerer
@@ -37,7 +37,16 @@ ANSWERERS = {
 }
 LLM_MODES = ("gguf", "openai")
 
-__all__ = ["ABSTAIN_TEXT", "ANSWERERS", "LLM_MODES", "Answerer", "ExtractiveAnswerer", "GenerativeAnswerer", "cite"]
+__all__ = [
+    "ABSTAIN_TEXT",
+    "ANSWERERS",
+    "LLM_MODES",
+    "Answerer",
+    "ExtractiveAnswerer",
+    "GenerativeAnswerer",
+    "abstention_text",
+    "cite",
+]
 
 
 def __getattr__(name: str) -> Any:

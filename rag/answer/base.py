@@ -10,7 +10,23 @@ from typing import Protocol
 
 from rag.types import Answer, Citation, Passage
 
-ABSTAIN_TEXT = "The documents don't say. The nearest text found is listed below, but it does not answer the question."
+# Location-neutral: each surface says where it shows the nearest text (`abstention_text`).
+ABSTAIN_TEXT = "The documents don't say. The nearest text found does not answer the question."
+
+
+def abstention_text(answer: Answer, where: str) -> str:
+    """The answer's text as a surface shows it: an abstention with nearest text says where that text is ("listed
+    below", "in the Sources panel"); any other answer is returned as it is.
+
+    Example:
+        >>> from rag.types import Chunk
+        >>> a = Answer("q", ABSTAIN_TEXT, True, (), (Passage(Chunk("c", "Near.", "a.txt", 0, 5), 0.2),))
+        >>> abstention_text(a, "listed below")
+        "The documents don't say. The nearest text found is listed below, but it does not answer the question."
+    """
+    if not (answer.abstained and answer.passages and answer.text == ABSTAIN_TEXT):
+        return answer.text
+    return f"The documents don't say. The nearest text found is {where}, but it does not answer the question."
 
 
 class Answerer(Protocol):

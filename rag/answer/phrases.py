@@ -12,9 +12,11 @@ Leaves out choosing sentences and citing them (`extractive`), and what-X questio
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import logging
 import re
+import sys
 import threading
 from functools import cache, lru_cache
 from pathlib import Path
@@ -58,17 +60,58 @@ def asked_kind(question: str) -> str | None:
     return next((kind for kind, pattern in _KINDS if pattern.search(question)), None)
 
 
-@cache
-def _pipeline() -> Any:
+def model_folder() -> Path:
+    """The folder of the installed spaCy model package (`RuntimeError` when it is missing)."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or spec.origin is None:
         msg = f"the spaCy model package {MODEL_PACKAGE} is missing; reinstall rag (`bash scripts/install.sh`)"
         raise RuntimeError(msg)
-    import spacy
+    return next(Path(spec.origin).parent.glob(f"{MODEL_PACKAGE}-*"))
 
-    folder = next(Path(spec.origin).parent.glob(f"{MODEL_PACKAGE}-*"))
+
+@cache
+def _pipeline() -> Any:
+    """The pipeline with what this module reads: entities (ner), dependencies (parser), coarse tags (tagger and
+    attribute_ruler) and their shared tok2vec; only the lemmatizer is left out (loading it costs ~0.02 s)."""
+    spacy = import_spacy()
+    folder = model_folder()
     log.info("loading spaCy pipeline from %s", folder)
     return spacy.load(folder, exclude=["lemmatizer"])
+
+
+def import_spacy() -> Any:
+    """spaCy, imported without torch when torch is not loaded yet: thinc (spaCy's layers) imports torch whenever it
+    is installed, only to offer PyTorch layers, which the small English pipeline has none of (same parses; ~1 s and
+    ~180 MB less). Only this thread's imports are kept from torch, and only while spaCy is imported."""
+    if "torch" in sys.modules or "thinc.compat" in sys.modules:
+        import spacy
+
+        return spacy
+    blocker = _WithoutTorch()
+    sys.meta_path.insert(0, blocker)
+    try:
+        import spacy
+    except ImportError as exc:  # a spaCy or thinc release that needs torch after all: import it as it wants
+        if not (exc.name or "").startswith("torch"):
+            raise
+        log.info("spaCy needs torch (%s); importing it with torch", exc)
+    finally:
+        sys.meta_path.remove(blocker)
+    import spacy
+
+    return spacy
+
+
+class _WithoutTorch(importlib.abc.MetaPathFinder):
+    """Makes `import torch` fail in the thread that created it (other threads import as usual)."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and (name == "torch" or name.startswith("torch.")):
+            msg = f"No module named {name!r} (kept out of spaCy's import)"
+            raise ModuleNotFoundError(msg, name=name)
 
 
 def find_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | None:
@@ -111,8 +154,10 @@ def _modifies(entity: Any) -> bool:
     "Ukrainian President"), so is less likely what was asked. People are left alone: the small model's parse often
     makes one of two coordinated officials a modifier of the other."""
     root = entity.root
-    return entity.label_ in {"GPE", "NORP", "ORG"} and root.dep_ in {"compound", "nmod", "amod", "poss"} and (
-        root.head.pos_ in {"NOUN", "PROPN"}
+    return (
+        entity.label_ in {"GPE", "NORP", "ORG"}
+        and root.dep_ in {"compound", "nmod", "amod", "poss"}
+        and (root.head.pos_ in {"NOUN", "PROPN"})
     )
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rag.config import Settings
 from rag.errors import IngestError
+from rag.examples import store_examples
 from rag.ingest.loaders import LoadedDocument, check_size, load_file
 from rag.ingest.splitter import SPLITTER_VERSION, split_document
 from rag.manifest import DELETING, WRITING, Generation, generation_id
@@ -30,6 +31,10 @@ from rag.types import Chunk
 log = logging.getLogger(__name__)
 
 ADDED, UNCHANGED, UPDATED, REMOVED, FAILED, SKIPPED = "added", "unchanged", "updated", "removed", "failed", "skipped"
+
+ChunkProgress = Callable[[str, int, int], None]
+"""Called as a file's new version is written: (source, chunks stored so far, chunks in all); first with the chunks
+already stored (0, or what an interrupted run stored), then after each batch."""
 
 
 @dataclass(frozen=True)
@@ -146,13 +151,14 @@ def ingest_paths(
     settings: Settings,
     progress: Callable[[int, int, FileResult], None] | None = None,
     prefix: str = "",
+    chunk_progress: ChunkProgress | None = None,
 ) -> IngestReport:
     """Ingest files and folders; a folder's run also removes the chunks of its files that are gone.
 
     Call it holding the data directory's writer lock. It first repairs what an interrupted run left (see
     `repair`), then writes each changed file as a new version that becomes visible only once complete, and at
     the end drops unfinished versions that this run did not resume. `progress(done, total, result)` is called
-    after each file.
+    after each file, `chunk_progress` (see `ChunkProgress`) after each batch of chunks stored.
 
     Example:
         >>> report = ingest_paths([Path("corpus")], store, settings)  # doctest: +SKIP
@@ -166,7 +172,7 @@ def ingest_paths(
     indexed = store.documents()
     written: set[str] = set()
     for done, found in enumerate(files, start=1):
-        result = _ingest_file(found, indexed.get(found.source), store, settings, report, written)
+        result = _ingest_file(found, indexed.get(found.source), store, settings, report, written, chunk_progress)
         report.files.append(result)
         if progress:
             progress(done, len(files), result)
@@ -233,7 +239,13 @@ def _drop_unfinished(store: Store, keep: set[str]) -> list[str]:
 
 
 def _ingest_file(
-    found: Found, known: DocumentInfo | None, store: Store, settings: Settings, report: IngestReport, written: set[str]
+    found: Found,
+    known: DocumentInfo | None,
+    store: Store,
+    settings: Settings,
+    report: IngestReport,
+    written: set[str],
+    chunk_progress: ChunkProgress | None = None,
 ) -> FileResult:
     try:
         read = _read(found, known, settings)
@@ -247,7 +259,8 @@ def _ingest_file(
     print_, document, chunks = read
     gen = generation_id(found.source, print_)
     written.add(gen)
-    _write_version(store, found, Generation(gen, found.source, WRITING, print_), document, chunks, known, report)
+    version = Generation(gen, found.source, WRITING, print_)
+    _write_version(store, found, version, document, chunks, known, report, chunk_progress)
     return FileResult(found.source, UPDATED if known else ADDED, len(chunks))
 
 
@@ -273,6 +286,7 @@ def _write_version(
     chunks: list[Chunk],
     known: DocumentInfo | None,
     report: IngestReport,
+    chunk_progress: ChunkProgress | None = None,
 ) -> None:
     """Write a new version of a document, make it live, then delete the version it replaces.
 
@@ -286,9 +300,15 @@ def _write_version(
     details = {"title": document.title, "root": found.root or "", "path": str(found.file.resolve())}
     store.manifest.begin(replace(version, **details, chunks=len(chunks), chars=len(document.text)))
     store.save_text(gen, document.text)
+    store_examples(store, gen, chunks)  # beside the text, before the version goes live
     reuse = store.vectors_of(generation_id(found.source, known.fingerprint)) if known else {}
-    for _ in store.write(gen, [c for c in chunks if c.id not in stored], {}, reuse):
-        pass
+    done = len(stored)
+    if chunk_progress:
+        chunk_progress(found.source, done, len(chunks))
+    for count in store.write(gen, [c for c in chunks if c.id not in stored], {}, reuse):
+        done += count
+        if chunk_progress:
+            chunk_progress(found.source, done, len(chunks))
     old = store.manifest.commit(gen)
     if old is not None:
         store.delete_generation(old.gen)

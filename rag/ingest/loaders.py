@@ -12,7 +12,9 @@ heading lines of a PDF (a short line without closing punctuation that follows th
 its own) come out as blocks of their own, a blank line either side, never glued to the next sentence, and are
 listed in `LoadedDocument.headings` with their level. HTML block elements (p, div, li, ...) become paragraphs
 and lines; the whitespace inside them is collapsed as a browser does. Markdown and plain text are taken as they
-are: their headings are read from the text by the splitter.
+are: their headings are read from the text by the splitter. A document's title is its metadata title (PDF, .docx,
+HTML <title>, a Markdown `#` heading) unless that is a placeholder ("Untitled", "Document", "Section 1"), else its
+first heading, else its first line, shortened (`choose_title`).
 Leaves out chunking, anything about the store, and where the caps come from (the indexer passes the settings).
 """
 
@@ -27,7 +29,7 @@ import threading
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -150,7 +152,8 @@ def load_file(
     if not text.strip():
         msg = "no text could be extracted (empty, or a scanned PDF without a text layer); OCR a scan first (ocrmypdf)"
         raise IngestError(msg)
-    title = loaded.title or _title_from_text(text, path)
+    headings = [text[start:end] for start, end, level in sorted(loaded.headings, key=lambda h: h[2] > 1)]
+    title = choose_title(loaded.title, headings, text, path.stem, shorten=False)
     return LoadedDocument(source, text, title, loaded.pages, loaded.headings)
 
 
@@ -168,12 +171,74 @@ def _amount(count: int, unit: str) -> str:
     return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count:,} {unit}"
 
 
-def _title_from_text(text: str, path: Path) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:120] if len(line) <= 120 else path.stem
-    return path.stem
+TITLE_CHARS = 100  # a title shown from a longer line is shortened to this, at a word
+TITLE_LINE_CHARS = 120  # a longer first line is no title to index (the file name is)
+_PLACEHOLDER_TITLE = re.compile(
+    r"\(?(?:untitled|anonymous|no title|title|document|new document|untitled document|blank document)\)?"
+    r"|(?:untitled|document|section|chapter|part|page|slide|heading|title)\s*[-#.:]?\s*(?:\d+|[ivxlc]+)\.?"
+    r"|microsoft (?:word|powerpoint|excel)(?:\s*-.*)?"
+    r"|[\W\d_]*",  # nothing but digits and punctuation: "1.", "---", "* * *"
+    re.IGNORECASE,
+)
+
+
+def is_placeholder_title(title: str) -> bool:
+    """A title that says nothing about the document: "Untitled", "Document", "Section 1", "Microsoft Word - x.doc",
+    a number.
+
+    Example:
+        >>> [is_placeholder_title(t) for t in ("Untitled", "Section 1", "Chapter IV", "Flood Report", "Part 2 Aims")]
+        [True, True, True, False, False]
+    """
+    return bool(_PLACEHOLDER_TITLE.fullmatch(" ".join(title.split())))
+
+
+def choose_title(metadata: str, headings: Sequence[str], text: str, fallback: str = "", shorten: bool = True) -> str:
+    """A document's title: its metadata title unless that is a placeholder (`is_placeholder_title`); else its
+    first heading that is not one; else its first line of text that is not one (Markdown's `#` left out),
+    shortened to `TITLE_CHARS` at a word; else `fallback` (the file name's stem).
+
+    With `shorten` False (the title indexed with every chunk, which retrieval reads too) nothing is shortened,
+    and a first line over `TITLE_LINE_CHARS` gives `fallback`: it is a sentence, not a title (`shown_title` shows it
+    shortened).
+
+    Example:
+        >>> choose_title("Untitled", ["Section 1", "Flood Report"], "Section 1\\n\\nThe river rose.")
+        'Flood Report'
+        >>> choose_title("", [], "Section 1\\n\\nThe river rose in May.", "notes")
+        'The river rose in May.'
+    """
+    cut = _shorten_title if shorten else str
+    for candidate in (metadata, *headings):
+        candidate = " ".join(candidate.split())
+        if candidate and not is_placeholder_title(candidate):
+            return cut(candidate)
+    for line in text[:20_000].splitlines():
+        line = " ".join(line.strip().lstrip("#").split())
+        if line and not is_placeholder_title(line):
+            return cut(line) if shorten or len(line) <= TITLE_LINE_CHARS else fallback
+    return fallback
+
+
+def shown_title(title: str, text: str, source: str) -> str:
+    """The title to show for an indexed document (`title` as indexed, `text` its extracted text): the indexed title
+    unless it is a placeholder or only the file name, else one chosen from the text (`choose_title`), shortened.
+
+    Example:
+        >>> shown_title("notes", "The river rose in May, and the town council met on the first of June.", "notes.txt")
+        'The river rose in May, and the town council met on the first of June.'
+    """
+    stem = Path(source).stem
+    if title and title != stem and not is_placeholder_title(title):
+        return _shorten_title(" ".join(title.split()))
+    return choose_title("", (), text, stem)
+
+
+def _shorten_title(title: str) -> str:
+    if len(title) <= TITLE_CHARS:
+        return title
+    cut = title.rfind(" ", 0, TITLE_CHARS)
+    return title[: cut if cut > TITLE_CHARS // 2 else TITLE_CHARS].rstrip(" ,;:-–—") + "…"
 
 
 def _decode(data: bytes) -> str:
@@ -351,7 +416,7 @@ def _read_pdf(data: bytes, limits: _Limits) -> _Extracted:
         raise IngestError("encrypted PDF; remove the password (e.g. `qpdf --decrypt`) and ingest it again")
     limits.check_pages(len(reader.pages))
     title = str((reader.metadata or {}).get("/Title") or "").strip()
-    title = "" if title.lower() in _PLACEHOLDER_TITLES else title
+    title = "" if is_placeholder_title(title) else title
     parts, pages, headings, offset = [], [], [], 0
     for number, page in enumerate(reader.pages, start=1):
         page_text, page_headings = _pdf_page((page.extract_text() or "").strip(), title, first=number == 1)
@@ -366,7 +431,6 @@ def _read_pdf(data: bytes, limits: _Limits) -> _Extracted:
     return _Extracted(text, title, tuple(pages), tuple(headings))
 
 
-_PLACEHOLDER_TITLES = ("untitled", "(untitled)", "(anonymous)", "microsoft word", "")
 _PDF_HEADING_WIDTH = 0.7  # a heading line is at most this share of the page's longest line
 _PDF_PARAGRAPH_END = 0.8  # a line ending a sentence this much narrower than the longest line ends its paragraph
 

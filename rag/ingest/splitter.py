@@ -133,9 +133,7 @@ def _paragraphs(doc: LoadedDocument, chunk_size: int) -> list[list[_Unit]]:
     return _with_sections(paragraphs, doc)
 
 
-def _block(
-    text: str, start: int, end: int, marked: list[tuple[int, int, int]], chunk_size: int
-) -> list[list[_Unit]]:
+def _block(text: str, start: int, end: int, marked: list[tuple[int, int, int]], chunk_size: int) -> list[list[_Unit]]:
     """One block (text between blank lines): its heading lines as paragraphs of their own, the text between them
     as paragraphs of sentences."""
     lines = [_strip(text, m.start(), m.end()) for m in _LINE.finditer(text, start, end)]
