@@ -97,13 +97,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "openai_api_key"),
         description="API key of the server (RAG_OPENAI_API_KEY or OPENAI_API_KEY); none needed locally.",
     )
-    llm_context_chars: int = Field(
-        default=6000, ge=0, description="Documents this short (together) are shown to the model whole; 0: never."
-    )
     llm_sentences: int = Field(
-        default=6, ge=0, le=50, description="The best evidence sentences shown to the model (0: whole passages)."
+        default=12, ge=1, le=50, description="Evidence sentences shown to the model (best by the extractive ranking)."
     )
-    llm_passages: int = Field(default=3, ge=1, le=50, description="Whole passages shown when llm_sentences is 0.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Longest wait for the model, per answer.")
     llm_max_tokens: int = Field(default=200, ge=16, description="Tokens a generated answer may have.")
     llm_temperature: float = Field(default=0.0, ge=0, description="Sampling temperature (0: greedy).")

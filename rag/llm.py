@@ -5,8 +5,10 @@ Owns building one chat model per backend from `Settings` (the registry `CHAT_MOD
   `xllamacpp` (any GGUF file; the fetched Qwen2.5-Coder-1.5B-Instruct by default);
 - `openai`: LangChain's `ChatOpenAI` pointed at any OpenAI-compatible server (llama.cpp's server, Ollama's `/v1`,
   vLLM), with base URL, model name and API key from the settings.
-Both stream, and both end a call that takes longer than `llm_timeout_s`. `describe_failure` turns whatever a model
-or server raised into one readable sentence. Leaves out prompts and checking answers (`rag.answer.generative`).
+Both stream, and both end a call that takes longer than `llm_timeout_s`. `with_schema` binds a chat model to reply
+with JSON matching a schema, in the way its backend constrains decoding (llama.cpp turns the schema into a grammar).
+`describe_failure` turns whatever a model or server raised into one readable sentence. Leaves out prompts and
+checking answers (`rag.answer.generative`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 import os
 import queue
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +28,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
 from pydantic import PrivateAttr
 
 from rag.config import Settings
@@ -45,7 +49,10 @@ class LlamaCppChatModel(BaseChatModel):
 
     llama.cpp's server engine also listens on a random loopback port; it is given a random API key so that no other
     local program can use it. Each call runs in a worker thread and is abandoned (and stopped at its next token)
-    when it takes longer than `timeout_s`.
+    when it takes longer than `timeout_s`. A `response_format` keyword (OpenAI's `{"type": "json_schema", ...}`) is
+    passed to llama.cpp, which constrains decoding to the schema. The prompt cache is on (`cache_prompt`): a prompt
+    that begins like the previous one (the fixed system prompt) is evaluated only from where it differs; the last
+    chunk's `response_metadata["timings"]` says how many prompt tokens came from the cache (`cache_n`).
     """
 
     model_path: str
@@ -110,6 +117,8 @@ class LlamaCppChatModel(BaseChatModel):
         }
         if stop:
             request["stop"] = stop
+        if kwargs.get("response_format"):
+            request["response_format"] = kwargs["response_format"]
         return request
 
     def _stream(
@@ -150,6 +159,10 @@ class LlamaCppChatModel(BaseChatModel):
                 if isinstance(item, BaseException):
                     raise item
                 text = _delta_text(item)
+                if isinstance(item.get("timings"), dict):  # the last chunk: prompt tokens evaluated and cached
+                    yield ChatGenerationChunk(
+                        message=AIMessageChunk(content="", response_metadata={"timings": item["timings"]})
+                    )
                 if text:
                     chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
                     if run_manager:
@@ -236,6 +249,27 @@ def build_chat_model(settings: Settings, mode: str) -> BaseChatModel:
         msg = f"{mode!r} is not an LLM mode; choose one of: {', '.join(CHAT_MODELS)}"
         raise ConfigError(msg)
     return CHAT_MODELS[mode](settings)
+
+
+def with_schema(llm: BaseChatModel, schema: dict[str, Any], name: str = "reply") -> Runnable:
+    """The chat model bound to reply with JSON that matches `schema` (OpenAI's `response_format` of type
+    `json_schema`, which llama.cpp's server turns into a grammar: the reply cannot leave the schema).
+
+    `ChatOpenAI` gets it in the request body (`extra_body`): bound as `response_format` itself, LangChain would
+    switch to the OpenAI client's parsing stream, which raises on a reply cut off by the token limit. Every other
+    chat model (the in-process llama.cpp one among them) gets it as the `response_format` keyword.
+
+    Example:
+        >>> bound = with_schema(LlamaCppChatModel(model_path="m.gguf"), {"type": "object"})
+        >>> bound.kwargs["response_format"]["json_schema"]
+        {'name': 'reply', 'schema': {'type': 'object'}}
+    """
+    response_format = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+    openai = sys.modules.get("langchain_openai.chat_models.base")
+    if openai is not None and isinstance(llm, openai.BaseChatOpenAI):
+        extra = {**(llm.extra_body or {}), "response_format": response_format}
+        return llm.bind(extra_body=extra)
+    return llm.bind(response_format=response_format)
 
 
 def describe_failure(exc: BaseException, where: str) -> str:

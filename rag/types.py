@@ -89,6 +89,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     generated: int = 0  # LLM modes: sentences the model wrote
     kept: int = 0  # ... of which the claim check kept (each cites a sentence that supports it)
+    repaired: int = 0  # ... of the kept, those re-pointed to a sentence other than the evidence the model gave
     unsupported: tuple[tuple[str, str], ...] = ()  # (sentence, why) of those removed or flagged
     notice: str = ""  # what the user should know about how this answer came about (a fallback, a model error)
     short: ShortAnswer | None = None  # the asked-for phrase itself, when the question asks for one and it is found

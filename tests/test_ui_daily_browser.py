@@ -84,6 +84,10 @@ def test_chat_without_visual_glitches(browser_page: Page, seed_app, request):
     page = browser_page
     page.goto(url)
     expect(page.locator("#chat [data-testid=block-label]" + VISIBLE)).to_have_count(0)  # no label over messages
+    page.click("#question textarea")
+    page.keyboard.press("Enter")  # a mistake: a warning, and the question box keeps its placeholder
+    expect(page.locator("[data-testid=toast-body].warning", has_text="Type a question first.")).to_be_visible()
+    expect(page.locator("#question textarea")).to_have_attribute("placeholder", "Your question")
     ask(page, SEED_QUESTION)
     ask(page, UNANSWERABLE)
     # Gradio puts each message's buttons right after its row: on the right for questions, on the left for answers.

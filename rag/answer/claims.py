@@ -1,24 +1,25 @@
-"""The claim checker: every sentence of a generated answer against the passage it cites.
+"""The claim checker: every sentence of a generated answer against the evidence sentences it cites, then repair.
 
-Owns splitting generated text into claims (a sentence and the `[n]` markers it carries), and the verdict on each:
-- it must cite at least one passage, and only passages that were retrieved (numbered as in the prompt);
-- every number and name it states must be in the passages it cites (a figure or a person the passage lacks fails);
-- one sentence of the cited passages must support it: the best one by the extractive answerer's sentence ranking
-  (with the claim as the query) that holds all its numbers and names (those of the question aside). A claim that
-  stitches facts of different sentences into a new relation ("Trump signed it" from "promoted by Trump" and
-  "Bessent signed it") fails here;
-- its support score on that sentence, `0.5 × coverage + 0.5 × similarity`, must reach `support_threshold`:
-  coverage is the IDF-weighted share of the claim's content words (stems) in the sentence, similarity their
-  embedding similarity;
+Owns splitting generated text into claims (`split_claims`: sentences with the `[n]` markers they carry, as an
+answer's final text has them; `claim_sentences`: the sentences of one answer item), and the verdict on each claim
+against the evidence sentences it gives (`ClaimChecker.support`):
+- every number and name it states must be in those sentences (a figure or a person they lack fails);
+- one of them must support it alone: hold all its numbers and names (those of the question aside; a claim that
+  stitches facts of different sentences into a new relation, "Trump signed it" from "promoted by Trump" and
+  "Bessent signed it", fails here) and reach `support_threshold` with its support score,
+  `0.5 × coverage + 0.5 × similarity`: coverage is the IDF-weighted share of the claim's content words (stems) in
+  the sentence, similarity their embedding similarity;
 - a supported claim is cited with that sentence's exact span, the same offsets contract as extractive quotes.
-Leaves out prompting and composing the answer (`rag.answer.generative`).
+Then citation repair (`ClaimChecker.verify`): a claim its own evidence does not support, but that another offered
+sentence supports fully by the same test, is re-pointed to that sentence (`ClaimCheck.repaired`); else it fails.
+Leaves out prompting, reading replies and composing the answer (`rag.answer.evidence`, `rag.answer.generative`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sentencex import segment
@@ -28,6 +29,9 @@ from rag.lexical import tokenize
 from rag.types import Passage
 
 MARKERS = re.compile(r"\[\s*(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]")
+_INLINE_IDS = re.compile(r"[\[(]\s*S\d+(?:\s*[,;]\s*S?\d+)*\s*[\])]")  # "(S2)", "[S1, S3]"
+_BARE_ID = re.compile(r"^\W*S\d+\W*$")  # a "sentence" that is only an id ("S1", "S1.")
+_LEADING_ID = re.compile(r"^\s*S\d+\s*:\s*")  # "S1: The sentence", copied with its id
 _LETTER = re.compile(r"[^\W\d_]")  # a "sentence" without a letter ("1.", "[2] [3]") is no claim
 _NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {
@@ -50,21 +54,23 @@ COVERAGE_WEIGHT, SIMILARITY_WEIGHT = 0.5, 0.5
 
 @dataclass(frozen=True)
 class Claim:
-    """One generated sentence: its text without markers, and the passage numbers it cites (1-based)."""
+    """One generated sentence: its text without markers, and the `[n]` numbers it carries (final answer text)."""
 
     text: str
-    markers: tuple[int, ...]
+    markers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class ClaimCheck:
-    """The verdict on one claim; `spans` are the exact (passage, start, end) sentences that support it."""
+    """The verdict on one claim; `spans` are the exact (passage, start, end) sentences that support it, `repaired`
+    that the supporting sentence is not one the claim gave as its evidence."""
 
     claim: Claim
     supported: bool
     score: float = 0.0
     reason: str = ""
     spans: tuple[tuple[Passage, int, int], ...] = ()
+    repaired: bool = False
 
 
 def split_claims(text: str) -> list[Claim]:
@@ -194,77 +200,113 @@ def missing_facts(claim: str, evidence: str) -> list[str]:
     return lacking
 
 
-class ClaimChecker:
-    """Checks claims against the passages they cite.
+def claim_sentences(text: str) -> list[str]:
+    """The sentences of one generated answer item, any `[n]` or `S3` markers the model wrote in it removed.
 
-    `candidates(query, passages)` ranks the sentences of passages as evidence for a query (the extractive answerer's
-    ranking); `embed` embeds texts (normalised vectors); `normalize` and `idf` are the lexical index's.
+    Example:
+        >>> claim_sentences("S1: Kyiv agreed [1]. It gets a fund (S2).")
+        ['Kyiv agreed.', 'It gets a fund.']
+    """
+    text = _INLINE_IDS.sub(" ", MARKERS.sub(" ", text))
+    found = [_clean(_LEADING_ID.sub("", s)) for line in text.splitlines() for s in segment("en", line)]
+    return [s for s in found if _LETTER.search(s)]
+
+
+class ClaimChecker:
+    """Checks claims against evidence sentences, and re-points a claim cited wrongly to a sentence that supports it.
+
+    `embed` embeds texts (normalised vectors; None: similarity is exact containment); `normalize` and `idf` are the
+    lexical index's. Sentences are the extractive answerer's `Candidate`s (exact spans of their passages).
     """
 
     def __init__(
         self,
         threshold: float,
-        candidates: Callable[[str, Sequence[Passage]], list[Candidate]],
         embed: Callable[[list[str]], Sequence[Sequence[float]]] | None,
         normalize: Callable[[str], str] = lambda t: t,
         idf: Callable[[str], float] = lambda t: 1.0,
     ) -> None:
         self.threshold = threshold
-        self.candidates = candidates
         self.embed = embed
         self.normalize = normalize
         self.idf = idf
+        self._vectors: dict[str, np.ndarray] = {}  # embeddings of recent texts (offered sentences recur per claim)
 
-    def check(self, claims: Sequence[Claim], passages: Sequence[Passage], question: str = "") -> list[ClaimCheck]:
-        """A verdict for each claim; `passages` are numbered from 1 in the order the prompt showed them.
-
-        Numbers and names the question states are the topic, not the answer: a claim's citation is not widened to
-        a second sentence just to hold them.
-        """
+    def check(
+        self, claims: Sequence[tuple[Claim, Sequence[Candidate]]], offered: Sequence[Candidate], question: str = ""
+    ) -> list[ClaimCheck]:
+        """A verdict for each (claim, its evidence sentences), repaired where possible (`verify`); a claim that
+        repeats an earlier supported one fails."""
         seen: set[str] = set()
         verdicts = []
-        for claim in claims:
+        for claim, cited in claims:
             key = " ".join(tokenize(claim.text))
             if key and key in seen:
                 verdicts.append(ClaimCheck(claim, False, reason="repeats an earlier sentence"))
                 continue
-            verdict = self.check_one(claim, passages, question)
+            verdict = self.verify(claim, cited, offered, question)
             if verdict.supported:
                 seen.add(key)
             verdicts.append(verdict)
         return verdicts
 
-    def check_one(self, claim: Claim, passages: Sequence[Passage], question: str = "") -> ClaimCheck:
-        if not claim.markers:
-            return ClaimCheck(claim, False, reason="cites no passage")
-        invalid = [n for n in claim.markers if not 1 <= n <= len(passages)]
-        if invalid:
-            return ClaimCheck(claim, False, reason=f"cites [{invalid[0]}], which is not a retrieved passage")
-        cited = list(dict.fromkeys(passages[n - 1] for n in claim.markers))
-        evidence = " ".join(p.chunk.text for p in cited)
-        lacking = missing_facts(claim.text, evidence)
+    def verify(
+        self, claim: Claim, cited: Sequence[Candidate], offered: Sequence[Candidate], question: str = ""
+    ) -> ClaimCheck:
+        """The claim against its own evidence (`cited`); if that fails, against each other `offered` sentence alone,
+        the best-supported one kept as a repaired citation; else the first verdict, failed."""
+        verdict = self.support(claim, cited, question)
+        if verdict.supported:
+            return verdict
+        others = [
+            s for s in offered if all((s.passage.chunk.id, s.start) != (c.passage.chunk.id, c.start) for c in cited)
+        ]
+        repairs = [r for r in (self.support(claim, [s], question) for s in others) if r.supported]
+        if not repairs:
+            return verdict
+        return replace(max(repairs, key=lambda r: r.score), repaired=True)
+
+    def support(self, claim: Claim, sentences: Sequence[Candidate], question: str = "") -> ClaimCheck:
+        """The verdict on a claim against the evidence sentences it cites; supported, it is cited with the best
+        sentence that supports it alone. Numbers and names the question states are the topic, not the answer: a
+        sentence need not hold them."""
+        if _BARE_ID.match(claim.text):
+            return ClaimCheck(claim, False, reason="is an evidence id, not a sentence")
+        if not sentences:
+            return ClaimCheck(claim, False, reason="cites no evidence sentence")
+        lacking = missing_facts(claim.text, " ".join(s.text for s in sentences))
         if lacking:
-            return ClaimCheck(claim, False, reason=f"{', '.join(lacking)} not in the cited passage")
+            return ClaimCheck(claim, False, reason=f"{', '.join(lacking)} not in the cited sentences")
         terms = {self.normalize(t) for t in tokenize(claim.text)}
         if not terms:
             return ClaimCheck(claim, False, reason="states nothing that can be checked")
-        ranked = self.candidates(claim.text, cited)
         needed = set(missing_facts(claim.text, question))  # its numbers and names, less those of the question
-        sentence = next((c for c in ranked if not needed & set(missing_facts(claim.text, c.text))), None)
-        if sentence is None:
+        holding = [s for s in sentences if not needed & set(missing_facts(claim.text, s.text))]
+        if not holding:
             shown = ", ".join(sorted(needed))
-            return ClaimCheck(claim, False, reason=f"{shown} not together in one sentence of the cited passage")
-        have = {self.normalize(t) for t in tokenize(sentence.text)}
+            return ClaimCheck(claim, False, reason=f"{shown} not together in one cited sentence")
         weights = {t: self.idf(t) for t in terms}
-        coverage = sum(w for t, w in weights.items() if t in have) / (sum(weights.values()) or 1.0)
-        similarity = self._similarity(claim.text, sentence.text)
-        score = COVERAGE_WEIGHT * coverage + SIMILARITY_WEIGHT * similarity
+        total = sum(weights.values()) or 1.0
+        similarities = self._similarities(claim.text, [s.text for s in holding])
+        scored = []
+        for sentence, similarity in zip(holding, similarities):
+            have = {self.normalize(t) for t in tokenize(sentence.text)}
+            coverage = sum(w for t, w in weights.items() if t in have) / total
+            scored.append((COVERAGE_WEIGHT * coverage + SIMILARITY_WEIGHT * similarity, sentence))
+        score, best = max(scored, key=lambda row: row[0])
         if score < self.threshold:
             return ClaimCheck(claim, False, score, reason=f"support {score:.2f} is below {self.threshold:.2f}")
-        return ClaimCheck(claim, True, score, spans=((sentence.passage, sentence.start, sentence.end),))
+        return ClaimCheck(claim, True, score, spans=((best.passage, best.start, best.end),))
 
-    def _similarity(self, claim: str, sentence: str) -> float:
+    def _similarities(self, claim: str, sentences: list[str]) -> list[float]:
         if self.embed is None:
-            return 1.0 if _fold(claim) in _fold(sentence) else 0.0
-        vectors = np.asarray(self.embed([claim, sentence]), dtype=np.float32)
-        return float(max(vectors[0] @ vectors[1], 0.0))
+            return [1.0 if _fold(claim) in _fold(s) else 0.0 for s in sentences]
+        texts = list(dict.fromkeys([claim, *sentences]))
+        known = {t: v for t in texts if (v := self._vectors.get(t)) is not None}
+        missing = [t for t in texts if t not in known]
+        if missing:
+            known.update(zip(missing, np.asarray(self.embed(missing), dtype=np.float32)))
+            if len(self._vectors) > 2048:
+                self._vectors = {}
+            self._vectors.update((t, known[t]) for t in missing)
+        return [float(max(known[claim] @ known[s], 0.0)) for s in sentences]
