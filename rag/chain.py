@@ -78,15 +78,17 @@ class Assistant:
         *,
         embeddings: LocalEmbeddings | None = None,
         chat_model: BaseChatModel | None = None,
+        check_model: bool = True,
         **overrides: Any,
     ) -> None:
-        """`chat_model` replaces the LLM modes' model built from the settings (for tests and embedding)."""
+        """`chat_model` replaces the LLM modes' model built from the settings (for tests and embedding).
+        `check_model` False opens an index built with another embedding model, to `rebuild_index` it."""
         self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
         if self.settings.answer_mode not in ANSWERERS:
             msg = f"unknown answer mode {self.settings.answer_mode!r}; choose one of: {', '.join(ANSWERERS)}"
             raise ConfigError(msg)
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path())
-        self.store = Store(self.settings, self.embeddings)
+        self.store = Store(self.settings, self.embeddings, check_model=check_model)
         self.writer = WriterLock(self.settings.data_dir)
         # Writes (ingest, remove, the corpus check) take turns under `_write_lock`; answering never waits for them.
         self._write_lock = threading.RLock()
@@ -196,6 +198,15 @@ class Assistant:
             if report.changed or report.repaired or len(self.retriever.lexical) != self.store.count():
                 self._reload_lexical()
             return report
+
+    def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Embed every indexed chunk again with the configured embedding model (`rag.model_record.rebuild`); returns
+        how many chunks were embedded (0 when the index was built with this model already)."""
+        from rag.model_record import ModelId, rebuild
+
+        with self._writing():
+            model = self.store.model or ModelId.of(self.settings.embedding_model_path())
+            return rebuild(self.store, model, progress)
 
     def remove(self, source: str) -> int:
         """Remove one document from the index; returns how many chunks went."""

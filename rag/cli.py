@@ -69,7 +69,12 @@ def _require_index(settings: Settings) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    assistant = _assistant(args)
+    from rag.chain import Assistant
+
+    assistant = Assistant(_settings(args), check_model=not args.rebuild)
+    if args.rebuild:
+        embedded = assistant.rebuild_index()
+        print(f"rebuilt: {embedded} chunks embedded with {assistant.store.model}", file=sys.stderr)
     bar = None
 
     def progress(done: int, total: int, result) -> None:
@@ -295,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser("ingest", parents=[common], help="index files and folders")
     ingest.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt .md .html .pdf .docx)")
+    ingest.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="first embed everything indexed again with the configured embedding model (after changing it)",
+    )
     ingest.set_defaults(run=cmd_ingest)
 
     ask = commands.add_parser("ask", parents=[common], help="answer a question with citations")

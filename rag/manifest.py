@@ -191,6 +191,14 @@ class Manifest:
             _bump(db, self.token)
         return Generation(**{**dict(old), "state": DELETING})
 
+    def switch_collection(self, name: str, model: str, retired: str) -> None:
+        """Make collection `name`, embedded with `model` (a `rag.model_record.ModelId` as JSON), the index's, and
+        note `retired` for deletion, in one transaction (see `rag.model_record.rebuild`)."""
+        with self._transaction() as db:
+            for key, value in (("collection", name), ("embedding_model", model), ("retired_collection", retired)):
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            _bump(db, self.token)
+
     def forget(self, gen: str) -> None:
         """Drop the row of a version whose chunks are all deleted."""
         with self._transaction() as db:

@@ -161,10 +161,20 @@ class Store:
     the manifest calls live are ever read back or returned by a search.
     """
 
-    def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
+    def __init__(self, settings: Settings, embeddings: Embeddings, check_model: bool = True) -> None:
+        """`check_model` False opens an index built with another embedding model (for `rag.model_record.rebuild`);
+        otherwise that is an `EmbeddingModelMismatch`."""
+        from rag.model_record import COLLECTION, ModelId
+        from rag.model_record import check_model as check
+
         self.settings = settings
         self.embeddings = embeddings
         self.manifest = Manifest(settings.data_dir)
+        model_path = getattr(embeddings, "model_path", None)
+        self.model = ModelId.of(model_path) if model_path else None
+        if check_model and self.model is not None:
+            check(self.manifest, self.model, settings.data_dir)
+        self.collection_name = self.manifest.get(COLLECTION) or settings.collection
         self._open()
         self.batch_size = min(settings.batch_size, self.client.get_max_batch_size())
 
@@ -179,16 +189,34 @@ class Store:
 
             SharedSystemClient._identifier_to_system.pop(self.client._identifier, None)
         self.vectors = Chroma(
-            collection_name=self.settings.collection,
+            collection_name=self.collection_name,
             embedding_function=self.embeddings,
             client=self.client,
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
 
     def reopen(self) -> None:
-        """See what another process wrote: an embedded Chroma keeps its vector index in memory, so load it anew."""
-        if not self.settings.chroma_url:
+        """See what another process wrote: an embedded Chroma keeps its vector index in memory, so load it anew (and
+        follow a rebuild into another collection)."""
+        from rag.model_record import COLLECTION
+
+        name = self.manifest.get(COLLECTION) or self.settings.collection
+        if name != self.collection_name or not self.settings.chroma_url:
+            self.collection_name = name
             self._open()
+
+    def reopen_collection(self, name: str) -> None:
+        """Read and write collection `name` from now on."""
+        self.collection_name = name
+        self._open()
+
+    def open_collection(self, name: str):
+        """Chroma collection `name` (cosine space, as every collection of ours), created when missing."""
+        return self.client.get_or_create_collection(name, configuration={"hnsw": {"space": "cosine"}})
+
+    def records(self) -> Iterator[tuple[str, str, dict]]:
+        """(id, text, metadata) of every record of the collection, in pages."""
+        return self._records(include_text=True)
 
     @property
     def collection(self):

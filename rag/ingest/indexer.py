@@ -25,6 +25,7 @@ from rag.examples import store_examples
 from rag.ingest.loaders import LoadedDocument, check_size, load_file
 from rag.ingest.splitter import SPLITTER_VERSION, split_document
 from rag.manifest import DELETING, WRITING, Generation, generation_id
+from rag.model_record import drop_retired
 from rag.store import DocumentInfo, Store
 from rag.types import Chunk
 
@@ -224,6 +225,7 @@ def repair(store: Store) -> list[str]:
             )
         elif stray:
             lines.append(f"dropped {len(stray)} chunks of no complete document an interrupted run left")
+    lines += drop_retired(store)
     for line in lines:
         log.warning("repair: %s", line)
     return lines
