@@ -8,6 +8,10 @@ unchanged corpus.
 
     python -m bench.realtimeqa                 # the whole set (about 25 M characters; tens of minutes on 2 cores)
     python -m bench.realtimeqa --weeks 2       # a quick run on the first two weeks' articles and questions
+    python -m bench.realtimeqa --data DIR      # another set in the same format (docs.jsonl.gz, questions.jsonl)
+
+A set is a folder holding `docs.jsonl.gz` (one article a line: `title`, `text`, `week`) and `questions.jsonl` (one
+question a line: `question`, `answer`, `week`, `answer_in_corpus`), as ../shared/benchmarks/realtimeqa-2023-q1.
 
 The tutorial pipeline is the one of LangChain's RAG tutorial: RecursiveCharacterTextSplitter(1000, 200), Chroma,
 the same embedding model, similarity search with k=4.
@@ -30,11 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "benchmarks" / "realtimeqa-2023-q1"
 
 
-def load(weeks: int | None) -> tuple[list[dict], list[dict]]:
-    """The articles and the questions whose answer occurs in them (of the first `weeks` weeks, or all)."""
-    with gzip.open(DATA / "docs.jsonl.gz", "rt", encoding="utf-8") as f:
+def load(weeks: int | None, data: Path = DATA) -> tuple[list[dict], list[dict]]:
+    """The articles and the questions whose answer occurs in them (of the first `weeks` weeks, or all) of the set
+    in folder `data`."""
+    missing = [name for name in ("docs.jsonl.gz", "questions.jsonl") if not (data / name).is_file()]
+    if missing:
+        msg = f"{data} is not a benchmark set: {' and '.join(missing)} missing (see `python -m bench.realtimeqa -h`)"
+        raise SystemExit(msg)
+    with gzip.open(data / "docs.jsonl.gz", "rt", encoding="utf-8") as f:
         docs = [json.loads(line) for line in f]
-    questions = [json.loads(line) for line in (DATA / "questions.jsonl").read_text().splitlines() if line.strip()]
+    questions = [json.loads(line) for line in (data / "questions.jsonl").read_text().splitlines() if line.strip()]
     if weeks:
         kept = sorted({d["week"] for d in docs})[:weeks]
         docs = [d for d in docs if d["week"] in kept]
@@ -130,8 +139,8 @@ def run_tutorial(docs: list[dict], questions: list[dict], work: Path) -> dict:
     }
 
 
-def child(pipeline: str, weeks: int | None) -> None:
-    docs, questions = load(weeks)
+def child(pipeline: str, weeks: int | None, data: Path = DATA) -> None:
+    docs, questions = load(weeks, data)
     with tempfile.TemporaryDirectory() as work:
         result = (run_ours if pipeline == "ours" else run_tutorial)(docs, questions, Path(work))
     chars = sum(len(article_text(d)) for d in docs)
@@ -157,13 +166,16 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, help="only the first N weeks of articles and questions")
     parser.add_argument("--child", choices=["ours", "tutorial"], help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--data", type=Path, default=DATA, help=f"the benchmark set's folder (default: {DATA})")
     args = parser.parse_args()
+    args.data = args.data.resolve()
     if args.child:
-        child(args.child, args.weeks)
+        child(args.child, args.weeks, args.data)
         return
+    load(args.weeks, args.data)  # a folder that is not a set fails here, before anything runs
     results = []
     for pipeline in ("tutorial", "ours"):
-        command = [sys.executable, "-m", "bench.realtimeqa", "--child", pipeline]
+        command = [sys.executable, "-m", "bench.realtimeqa", "--child", pipeline, "--data", str(args.data)]
         if args.weeks:
             command += ["--weeks", str(args.weeks)]
         output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
