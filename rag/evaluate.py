@@ -57,7 +57,8 @@ class Verdict:
     timings: dict[str, float] = field(default_factory=dict)
     mode: str = ""
     generated: int = 0  # LLM modes: sentences the model wrote ...
-    kept: int = 0  # ... and those the claim check kept
+    kept: int = 0  # ... and those the claim check kept ...
+    repaired: int = 0  # ... of which re-pointed to another evidence sentence (citation repair)
     fact_errors: int = 0  # kept sentences stating a number or name that their cited passages lack
     notice: str = ""
     unsupported: list[list[str]] = field(default_factory=list)  # (sentence, why) the claim check left out
@@ -139,6 +140,7 @@ def judge(item: Item, answer: Answer, document_text: Callable[[str], str]) -> Ve
         mode=answer.mode,
         generated=answer.generated,
         kept=answer.kept,
+        repaired=answer.repaired,
         fact_errors=fact_errors(answer) if answer.kept else 0,
         notice=answer.notice,
         unsupported=[list(pair) for pair in answer.unsupported],
@@ -226,15 +228,20 @@ def _mean_length(verdicts: Sequence[Verdict]) -> float | None:
 
 
 def _generation(verdicts: Sequence[Verdict]) -> dict[str, Any]:
-    """The claim check's figures, for runs whose answers were generated (empty otherwise)."""
+    """The claim check's figures, for runs whose answers were generated (empty otherwise): sentences generated,
+    kept as written (their own evidence supports them), kept after citation repair, dropped; and the keep rate."""
     generated = sum(v.generated for v in verdicts)
     asked = [v for v in verdicts if v.generated or v.notice]
     if not asked:
         return {}
+    kept, repaired = sum(v.kept for v in verdicts), sum(v.repaired for v in verdicts)
     return {
         "generated_sentences": generated,
-        "kept_sentences": sum(v.kept for v in verdicts),
-        "keep_rate": _ratio(sum(v.kept for v in verdicts), generated),
+        "kept_sentences": kept,
+        "kept_as_written": kept - repaired,
+        "kept_after_repair": repaired,
+        "dropped_sentences": generated - kept,
+        "keep_rate": _ratio(kept, generated),
         "kept_fact_errors": sum(v.fact_errors for v in verdicts),
         "extractive_fallbacks": sum(v.mode == "extractive" for v in asked),
     }

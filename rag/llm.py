@@ -49,10 +49,12 @@ class LlamaCppChatModel(BaseChatModel):
 
     llama.cpp's server engine also listens on a random loopback port; it is given a random API key so that no other
     local program can use it. Each call runs in a worker thread and is abandoned (and stopped at its next token)
-    when it takes longer than `timeout_s`. A `response_format` keyword (OpenAI's `{"type": "json_schema", ...}`) is
-    passed to llama.cpp, which constrains decoding to the schema. The prompt cache is on (`cache_prompt`): a prompt
-    that begins like the previous one (the fixed system prompt) is evaluated only from where it differs; the last
-    chunk's `response_metadata["timings"]` says how many prompt tokens came from the cache (`cache_n`).
+    when it takes longer than `timeout_s`. A `response_format` keyword (OpenAI's `{"type": "json_schema", ...}`)
+    constrains decoding to its schema: llama.cpp gets it as a grammar that also allows no optional whitespace
+    (`compact_grammar`: a pretty-printed reply costs a token a line), or as it is if that fails. The prompt cache is
+    on (`cache_prompt`): a prompt that begins like the previous one (the fixed system prompt) is evaluated only from
+    where it differs; the last chunk's `response_metadata["timings"]` says how many prompt tokens came from the
+    cache (`cache_n`).
     """
 
     model_path: str
@@ -118,7 +120,8 @@ class LlamaCppChatModel(BaseChatModel):
         if stop:
             request["stop"] = stop
         if kwargs.get("response_format"):
-            request["response_format"] = kwargs["response_format"]
+            grammar = compact_grammar(kwargs["response_format"])
+            request.update({"grammar": grammar} if grammar else {"response_format": kwargs["response_format"]})
         return request
 
     def _stream(
@@ -249,6 +252,25 @@ def build_chat_model(settings: Settings, mode: str) -> BaseChatModel:
         msg = f"{mode!r} is not an LLM mode; choose one of: {', '.join(CHAT_MODELS)}"
         raise ConfigError(msg)
     return CHAT_MODELS[mode](settings)
+
+
+COMPACT = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}  # llguidance's JSON options
+
+
+def compact_grammar(response_format: dict[str, Any]) -> str | None:
+    """llama.cpp's grammar for the JSON schema of a `response_format`, with no whitespace but one space after `,`
+    and `:` (llguidance's `x-guidance` options; a llama.cpp built without llguidance ignores them); None when there
+    is no schema or llama.cpp cannot convert it."""
+    schema = (response_format.get("json_schema") or {}).get("schema")
+    if not isinstance(schema, dict):
+        return None
+    try:
+        import xllamacpp
+
+        return xllamacpp.json_schema_to_grammar({**schema, "x-guidance": COMPACT})
+    except Exception as exc:  # an older build, or a schema it cannot convert: the server gets the schema itself
+        log.debug("no compact grammar (%s); sending the JSON schema", exc)
+        return None
 
 
 def with_schema(llm: BaseChatModel, schema: dict[str, Any], name: str = "reply") -> Runnable:

@@ -39,8 +39,11 @@ HEADLINE = [
 ]
 LLM_HEADLINE = [  # shown when a run's answers were generated (LLM modes)
     ("generated_sentences", "generated sentences"),
+    ("kept_as_written", "kept as written (their own evidence supports them)"),
+    ("kept_after_repair", "kept after citation repair (re-pointed to another sentence)"),
+    ("dropped_sentences", "dropped by the claim check"),
     ("keep_rate", "generated sentences kept by the claim check"),
-    ("kept_fact_errors", "kept sentences with a number/name not in the cited passage"),
+    ("kept_fact_errors", "kept sentences with a number/name not in the cited sentence"),
     ("extractive_fallbacks", "answers that fell back to the extractive answer"),
 ]
 

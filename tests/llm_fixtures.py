@@ -27,6 +27,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_openai import ChatOpenAI
 from pydantic import Field
 
+from rag.llm import LlamaCppChatModel
 from tests.conftest import free_port, wait_for_port
 
 SERVER_KEY = "test-key-123"
@@ -153,10 +154,12 @@ def reply(*items: tuple[str, list[str]], answerable: bool = True, short: str = "
 
 class RecordingChatOpenAI(ChatOpenAI):
     """`ChatOpenAI` that keeps the JSON body of every request it sends (`requests`) and the text of every reply it
-    streams (`replies`): the real client talking to a real server, observed."""
+    streams (`replies`, the pieces of each): the real client talking to a real server, observed. `on_chunk` is
+    called with each piece as it arrives."""
 
-    requests: list = Field(default_factory=list)
-    replies: list = Field(default_factory=list)
+    requests: Any = None  # Any: pydantic keeps the very list the request hook appends to
+    replies: Any = None
+    on_chunk: Any = None
 
     def __init__(self, **kwargs: Any) -> None:
         requests: list = []
@@ -165,8 +168,33 @@ class RecordingChatOpenAI(ChatOpenAI):
             if request.url.path.endswith("/chat/completions"):
                 requests.append(json.loads(request.content))
 
-        super().__init__(http_client=httpx.Client(event_hooks={"request": [keep]}), **kwargs)
-        self.requests = requests
+        client = httpx.Client(event_hooks={"request": [keep]})
+        super().__init__(http_client=client, requests=requests, replies=[], **kwargs)
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        pieces: list[str] = []
+        self.replies.append(pieces)
+        for chunk in super()._stream(*args, **kwargs):
+            pieces.append(chunk.text)
+            if self.on_chunk is not None:
+                self.on_chunk(chunk.text)
+            yield chunk
+
+
+class RecordingLlamaCppChatModel(LlamaCppChatModel):
+    """The in-process llama.cpp model, keeping every request it hands llama.cpp (`requests`) and the text of every
+    reply (`replies`)."""
+
+    requests: Any = None
+    replies: Any = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(requests=[], replies=[], **kwargs)
+
+    def _request(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        request = super()._request(*args, **kwargs)
+        self.requests.append(request)
+        return request
 
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         pieces: list[str] = []

@@ -2,8 +2,9 @@
 
 `ANSWERERS` is the registry of answer modes; each entry builds an answerer from the settings and the lexical and
 embedding helpers: `extractive` (quotes sentences), and the LLM modes `gguf` (a local GGUF model) and `openai` (an
-OpenAI-compatible server), whose generated sentences are each checked against the passage they cite. Each mode's
-module is imported when its first answerer is built, so the extractive mode never loads LangChain's chat models.
+OpenAI-compatible server), whose generated sentences are each checked against the evidence sentences they cite.
+Each mode's module is imported when its first answerer is built, so the extractive mode never loads LangChain's chat
+models.
 """
 
 from __future__ import annotations
