@@ -123,7 +123,7 @@ class Assistant:
                 if mode not in ANSWERERS:
                     msg = f"unknown answer mode {mode!r}; choose one of: {', '.join(ANSWERERS)}"
                     raise ConfigError(msg)
-                extra: dict[str, Any] = {"documents": self._document_chunks} if mode in LLM_MODES else {}
+                extra: dict[str, Any] = {}
                 if mode in LLM_MODES and self._chat_model is not None:
                     extra["llm"] = self._chat_model
                 self._answerers[mode] = ANSWERERS[mode](

@@ -11,12 +11,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ROOT, SEED
+from tests.conftest import SEED
 from tests.test_ui_browser import ask, last_answer
 from tests.test_ui_browser import browser_page as browser_page  # the fixture
+from tests.test_ui_errors_browser import seed_app as seed_app  # the fixture
 from tests.ui_fixtures import SCREENSHOTS, running_app, write_fact_document
 
 WIDTH, HEIGHT = 1400, 900
@@ -36,15 +36,6 @@ def above_the_fold(page: Page, selector: str) -> None:
     assert box is not None, selector
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, (selector, box)
     assert box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT, (selector, box)
-
-
-@pytest.fixture
-def seed_app(make_assistant):
-    """The chat page over its own index of the seed corpus; yields (assistant, url)."""
-    assistant = make_assistant(corpus_dir=ROOT / "corpus")
-    assistant.sync_corpus()
-    with running_app(assistant) as url:
-        yield assistant, url
 
 
 def test_first_view_shows_documents_and_examples_that_ask(browser_page: Page, seed_app, tmp_path, request):

@@ -126,11 +126,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     cancel = gr.Button("Cancel", elem_id="remove-cancel", size="sm")
                 doc_status = gr.Markdown(elem_id="doc-status")
 
+        asked = {"inputs": [question, turns, k, mode, restrict], "outputs": [question, chat, turns, sources]}
         gr.on(
             [ask.click, question.submit],
             page.respond,
-            inputs=[question, turns, k, mode, restrict],
-            outputs=[question, chat, turns, sources],
+            **asked,
             api_name="chat",
             concurrency_limit=CHAT_CONCURRENCY,
             concurrency_id="chat",
@@ -184,8 +184,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         for button in example_buttons:  # an example goes into the question box and is asked
             button.click(None, inputs=[button], outputs=[question], js="(text) => text").then(
                 page.respond,
-                inputs=[question, turns, k, mode, restrict],
-                outputs=[question, chat, turns, sources],
+                **asked,
                 api_visibility="private",
                 concurrency_limit=CHAT_CONCURRENCY,
                 concurrency_id="chat",

@@ -36,7 +36,7 @@ from rag.answer.extractive import Candidate, ExtractiveAnswerer, answer_type
 from rag.config import Settings
 from rag.errors import LLMError
 from rag.llm import LLMTimeout, build_chat_model, describe_failure, with_schema
-from rag.types import Answer, Chunk, Citation, Passage, ShortAnswer
+from rag.types import Answer, Citation, Passage, ShortAnswer
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +125,6 @@ class GenerativeAnswerer:
     """Answers with a language model, keeping only sentences that an offered evidence sentence supports.
 
     `llm` is any LangChain chat model; by default the one of `mode` built from the settings (`rag.llm`).
-    `documents` (every chunk of a document) is accepted from the chain but unused: the prompt shows the retrieved
-    passages' sentences only.
     """
 
     def __init__(
@@ -138,7 +136,6 @@ class GenerativeAnswerer:
         *,
         mode: str,
         llm: BaseChatModel | None = None,
-        documents: Callable[[str], Sequence[Chunk]] | None = None,
     ) -> None:
         self.name = mode
         self.settings = settings
