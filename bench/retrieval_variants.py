@@ -60,7 +60,7 @@ def add_window_hits(cands: Candidates, width: int = 2, keep: int = 20) -> None:
     """Each row gains "windows": the chunks of its best BM25 hits among windows of `width` sentences."""
     owner: dict[str, Chunk] = {}
     windows, seen = [], set()
-    for chunk in cands.assistant.retriever.lexical.chunks:
+    for chunk in cands.assistant.store.chunks():
         sentences = chunk.sentence_texts()
         for i in range(len(sentences)):
             part = sentences[i : i + width]
@@ -79,7 +79,7 @@ def add_window_hits(cands: Candidates, width: int = 2, keep: int = 20) -> None:
 def add_article_ranks(cands: Candidates, corpus: Path) -> None:
     """Each row gains "title" and "article": its candidates ordered by their article's title similarity to the
     question, and by BM25 over whole articles."""
-    chunks = cands.assistant.retriever.lexical.chunks
+    chunks = cands.assistant.store.chunks()
     titles = {c.source: c.title for c in chunks}
     sources = sorted(titles)
     title_vectors = np.asarray(cands.assistant.embeddings.encode([titles[s] for s in sources]), dtype=np.float32)

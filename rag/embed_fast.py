@@ -41,8 +41,8 @@ class BertEncoder:
     """A BERT encoder with mean pooling, with `SentenceTransformer.encode`'s signature for what rag uses.
 
     Example:
-        >>> from rag.config import bundled_embedding_model
-        >>> encoder = BertEncoder.for_folder(bundled_embedding_model())
+        >>> from rag.config import Settings
+        >>> encoder = BertEncoder.for_folder(Settings().embedding_model_path())
         >>> encoder.encode(["minerals"], normalize_embeddings=True).shape
         (1, 384)
     """

@@ -55,10 +55,18 @@ class LocalEmbeddings(Embeddings):
 
     _model: BertEncoder | SentenceTransformer | None = None
 
-    def __init__(self, model_path: os.PathLike | str) -> None:
+    def __init__(self, model_path: os.PathLike | str, query_prefix: str = "", document_prefix: str = "") -> None:
+        """`query_prefix` and `document_prefix` go before questions and passages (models trained with them)."""
         self.model_path = str(model_path)
+        self.query_prefix, self.document_prefix = query_prefix, document_prefix
         self.texts_embedded = 0
         self._last_query: tuple[str, np.ndarray | None] = ("", None)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> LocalEmbeddings:
+        """The configured model (`RAG_EMBEDDING_MODEL`, see `rag.embedding_models`) with its prefixes."""
+        choice = settings.embedding_choice()
+        return cls(choice.folder, choice.query_prefix, choice.document_prefix)
 
     @property
     def model(self) -> BertEncoder | SentenceTransformer:
@@ -75,7 +83,7 @@ class LocalEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.texts_embedded += len(texts)
-        return self._encode(texts).tolist()
+        return self._encode(texts, self.document_prefix).tolist()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for texts at answer time (not counted as indexing work).
@@ -85,16 +93,17 @@ class LocalEmbeddings(Embeddings):
         """
         last_text, last_vector = self._last_query
         if last_vector is not None and texts and texts[0] == last_text:
-            rest = self._encode(texts[1:]) if len(texts) > 1 else np.empty((0, last_vector.shape[0]), np.float32)
-            return np.vstack([last_vector[None, :], rest])
-        return self._encode(texts)
+            rest = self._encode(texts[1:], self.document_prefix)
+            return np.vstack([last_vector[None, :], rest]) if len(texts) > 1 else last_vector[None, :]
+        return self._encode(texts, self.document_prefix)
 
     def embed_query(self, text: str) -> list[float]:
-        vector = self._encode([text])[0]
+        vector = self._encode([text], self.query_prefix)[0]
         self._last_query = (text, vector)
         return vector.tolist()
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], prefix: str = "") -> np.ndarray:
+        texts = [prefix + t for t in texts] if prefix else texts
         return self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
 
 
@@ -351,15 +360,27 @@ class Store:
         live = self.manifest.live_of(source)
         return _info(live) if live else None
 
-    def chunks(self) -> list[Chunk]:
-        """All chunks of live documents, in a stable order (by source, then offset)."""
+    def chunks(self, source: str | None = None) -> list[Chunk]:
+        """All chunks of live documents (or of one), in a stable order (by source, then offset)."""
         live = self.live_generations()
+        where = {"source": source} if source else None
         chunks = [
             chunk_from_record(i, text, meta)
-            for i, text, meta in self._records(include_text=True)
+            for i, text, meta in self._records(include_text=True, where=where)
             if meta.get("gen") in live
         ]
         return sorted(chunks, key=lambda c: (c.source, c.start))
+
+    def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
+        """The chunks with these ids (those that exist), in no particular order."""
+        if not ids:
+            return []
+        found = self.collection.get(ids=list(ids), include=["metadatas", "documents"])
+        return [chunk_from_record(*record) for record in zip(found["ids"], found["documents"], found["metadatas"])]
+
+    def lexical_stamp(self) -> str:
+        """What the BM25 copy on disk must have been built from: this collection at this manifest version."""
+        return f"{self.collection_name}@{self.manifest.version()}"
 
     def dense_search(self, query_vector: list[float], k: int, sources: Sequence[str] = ()) -> list[tuple[Chunk, float]]:
         """The k nearest chunks of live documents with their cosine similarity."""
@@ -382,11 +403,11 @@ class Store:
             result = self.collection.query(query_embeddings=[vector], n_results=k, where=where, include=include)
         return list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]))
 
-    def _records(self, include_text: bool) -> Iterator[tuple[str, str, dict]]:
+    def _records(self, include_text: bool, where: dict | None = None) -> Iterator[tuple[str, str, dict]]:
         include = ["metadatas", "documents"] if include_text else ["metadatas"]
         offset = 0
         while True:
-            page = self.collection.get(include=include, limit=_PAGE, offset=offset)
+            page = self.collection.get(include=include, where=where, limit=_PAGE, offset=offset)
             texts = page["documents"] if include_text else [""] * len(page["ids"])
             yield from zip(page["ids"], texts, page["metadatas"])
             if len(page["ids"]) < _PAGE:

