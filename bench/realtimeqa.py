@@ -17,7 +17,8 @@ A set is a folder holding `docs.jsonl.gz` (one article a line: `title`, `text`, 
 question a line: `question`, `answer`, `week`, `answer_in_corpus`), as ../shared/benchmarks/realtimeqa-2023-q1.
 
 The tutorial pipeline is the one of LangChain's RAG tutorial: RecursiveCharacterTextSplitter(1000, 200), Chroma,
-the same embedding model, similarity search with k=4.
+all-MiniLM-L6-v2 computed as its HuggingFaceEmbeddings does (sentence-transformers on torch, fp32), similarity
+search with k=4. Ours uses the configured model (`RAG_EMBEDDING_MODEL`; MiniLM is computed with numpy).
 """
 
 from __future__ import annotations
@@ -141,9 +142,11 @@ def run_tutorial(docs: list[dict], questions: list[dict], work: Path) -> dict:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from rag.config import Settings
-    from rag.store import LocalEmbeddings
+    from rag.store import LocalEmbeddings, load_sentence_transformer
 
-    embeddings = LocalEmbeddings(Settings(embedding_model="all-MiniLM-L6-v2").embedding_model_path())
+    folder = Settings(embedding_model="all-MiniLM-L6-v2").embedding_model_path()
+    embeddings = LocalEmbeddings(folder)
+    embeddings.model = load_sentence_transformer(str(folder))  # as the tutorial's HuggingFaceEmbeddings: torch, fp32
     client = chromadb.PersistentClient(str(work / "tutorial"), settings=ChromaSettings(anonymized_telemetry=False))
     began = time.perf_counter()
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)

@@ -169,6 +169,29 @@ def test_examples_are_stored_before_the_version_goes_live_and_deleted_with_it(ma
     assert examples_files(assistant.settings.data_dir) == [] and assistant.examples() == []
 
 
+def test_a_bulk_ingest_makes_examples_only_for_its_newest_files(make_assistant, tmp_path, monkeypatch):
+    """Making examples costs spaCy time per document; a run makes them for its last files only (the first view
+    offers the newest documents first), and the others are computed when first offered."""
+    from rag.ingest import indexer
+
+    monkeypatch.setattr(indexer, "EXAMPLES_PER_RUN", 2)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    towns = ["Alderby", "Brackwater", "Cinderford", "Dunmere", "Eastholm"]
+    for i, town in enumerate(towns):
+        text = f"{town} is a small market town on the river Wend.\n\nIts bridge was built in {1800 + i} by masons.\n"
+        (folder / f"{i}-{town.lower()}.txt").write_text(text, encoding="utf-8")
+    assistant = make_assistant()
+    assistant.ingest([folder])
+    gens = {assistant.document(f"{i}-{t.lower()}.txt").gen: t for i, t in enumerate(towns)}
+    stored = sorted(gens[name.split(".")[0]] for name in examples_files(assistant.settings.data_dir))
+    assert stored == ["Dunmere", "Eastholm"]  # the last two of the run
+    chunks = assistant.store.chunks("0-alderby.txt")
+    computed = examples_of(assistant.store, assistant.document("0-alderby.txt").gen, lambda: chunks)
+    assert computed and all("Alderby" in e.question or "bridge" in e.question for e in computed), computed
+    assert len(assistant.examples()) == 3  # offered as before
+
+
 def test_a_version_without_stored_examples_gets_them_computed(make_assistant):
     assistant = make_assistant(corpus_dir=ROOT / "corpus")
     assistant.sync_corpus()

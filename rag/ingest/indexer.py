@@ -146,6 +146,12 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
                 yield path, ""
 
 
+# Example questions (spaCy, ~50-75 ms a document) are made at index time for the last files of a run only: the
+# first view offers the newest documents' examples first; any other version gets its examples computed when first
+# offered. A bulk ingest of thousands of articles so skips most of that cost.
+EXAMPLES_PER_RUN = 12
+
+
 def ingest_paths(
     paths: Iterable[Path],
     store: Store,
@@ -173,7 +179,9 @@ def ingest_paths(
     indexed = store.documents()
     written: set[str] = set()
     for done, found in enumerate(files, start=1):
-        result = _ingest_file(found, indexed.get(found.source), store, settings, report, written, chunk_progress)
+        examples = done > len(files) - EXAMPLES_PER_RUN  # the newest: the first view offers theirs first
+        known = indexed.get(found.source)
+        result = _ingest_file(found, known, store, settings, report, written, chunk_progress, examples)
         report.files.append(result)
         if progress:
             progress(done, len(files), result)
@@ -248,6 +256,7 @@ def _ingest_file(
     report: IngestReport,
     written: set[str],
     chunk_progress: ChunkProgress | None = None,
+    examples: bool = True,
 ) -> FileResult:
     try:
         read = _read(found, known, settings)
@@ -262,7 +271,7 @@ def _ingest_file(
     gen = generation_id(found.source, print_)
     written.add(gen)
     version = Generation(gen, found.source, WRITING, print_)
-    _write_version(store, found, version, document, chunks, known, report, chunk_progress)
+    _write_version(store, found, version, document, chunks, known, report, chunk_progress, examples)
     return FileResult(found.source, UPDATED if known else ADDED, len(chunks))
 
 
@@ -289,10 +298,12 @@ def _write_version(
     known: DocumentInfo | None,
     report: IngestReport,
     chunk_progress: ChunkProgress | None = None,
+    examples: bool = True,
 ) -> None:
     """Write a new version of a document, make it live, then delete the version it replaces.
 
     Chunks already stored under this version (a run killed while writing the same bytes) are not written again.
+    With `examples`, the version's example questions are made and stored first (see `EXAMPLES_PER_RUN`).
     """
     gen = version.gen
     chunks = [replace(c, id=stored_id(gen, c.id)) for c in chunks]
@@ -302,7 +313,8 @@ def _write_version(
     details = {"title": document.title, "root": found.root or "", "path": str(found.file.resolve())}
     store.manifest.begin(replace(version, **details, chunks=len(chunks), chars=len(document.text)))
     store.save_text(gen, document.text)
-    store_examples(store, gen, chunks)  # beside the text, before the version goes live
+    if examples:
+        store_examples(store, gen, chunks)  # beside the text, before the version goes live
     reuse = store.vectors_of(generation_id(found.source, known.fingerprint)) if known else {}
     done = len(stored)
     if chunk_progress:
