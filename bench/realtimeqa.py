@@ -72,7 +72,14 @@ def first_hit(texts: list[str], answer: str) -> float:
     return next((1 / rank for rank, t in enumerate(texts, start=1) if answer.lower() in t.lower()), 0.0)
 
 
-def run_ours(docs: list[dict], questions: list[dict], work: Path, index: Path | None = None, data: Path = DATA) -> dict:
+def run_ours(
+    docs: list[dict],
+    questions: list[dict],
+    work: Path,
+    index: Path | None = None,
+    data: Path = DATA,
+    weeks: int | None = None,
+) -> dict:
     """Ingest into `index` (or a folder under `work`), re-ingest, then measure answering in a fresh serving process.
 
     An `index` that already holds the set is served as it is (no ingest figures)."""
@@ -95,15 +102,15 @@ def run_ours(docs: list[dict], questions: list[dict], work: Path, index: Path | 
         reingest_s = time.perf_counter() - began
         del assistant
     ingest_rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    served = serve_in_child(data_dir, data)
+    served = serve_in_child(data_dir, data, weeks)
     figures = {"ingest_s": ingest_s, "reingest_s": reingest_s, "failed": failed, "ingest_peak_rss_mb": ingest_rss}
     return {**served, **figures}
 
 
-def serve_in_child(data_dir: Path, data: Path) -> dict:
-    """Answer every question in a new process that only opens the index (its peak RSS is serving alone)."""
+def serve_in_child(data_dir: Path, data: Path, weeks: int | None) -> dict:
+    """Answer the questions in a new process that only opens the index (its peak RSS is serving alone)."""
     command = [sys.executable, "-m", "bench.realtimeqa", "--child", "serve", "--index", str(data_dir)]
-    command += ["--data", str(data)]
+    command += ["--data", str(data)] + (["--weeks", str(weeks)] if weeks else [])
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -188,7 +195,7 @@ def child(pipeline: str, weeks: int | None, data: Path = DATA, index: Path | Non
         return
     with tempfile.TemporaryDirectory() as work:
         if pipeline == "ours":
-            result = run_ours(docs, questions, Path(work), index, data)
+            result = run_ours(docs, questions, Path(work), index, data, weeks)
         else:
             result = run_tutorial(docs, questions, Path(work))
     chars = sum(len(article_text(d)) for d in docs)

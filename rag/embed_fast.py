@@ -136,7 +136,7 @@ class BertEncoder:
             else:  # mean pooling: every token counts once (there is no padding)
                 pooled[batch] = np.add.reduceat(hidden, starts, axis=0) / lengths[:, None].astype(np.float32)
 
-        batches = _batches(ids, max(1, batch_size))
+        batches = _batches(ids, max(1, batch_size), _cores())
         workers = min(len(batches), _cores())
         with _one_blas_thread():  # texts of several threads are encoded at once, as torch did
             if workers <= 1:
@@ -184,13 +184,15 @@ class BertEncoder:
         return x, starts, lengths
 
 
-def _batches(ids: list[np.ndarray], size: int) -> list[list[int]]:
+def _batches(ids: list[np.ndarray], size: int, cores: int = 1) -> list[list[int]]:
     """Indices of the sequences in batches of at most `size` sequences and (unless one is longer) `_TOKENS` tokens,
-    longest first: batches small enough to share out among cores, large enough for fast matrix products."""
+    longest first: batches small enough to share out among cores, large enough for fast matrix products. A few
+    texts (one small document's chunks) are cut into at least `cores` batches, so that every core gets work."""
+    limit = min(_TOKENS, -(-sum(len(s) for s in ids) // max(cores, 1)))
     batches: list[list[int]] = []
     tokens = 0
     for i in sorted(range(len(ids)), key=lambda i: -len(ids[i])):
-        if not batches or len(batches[-1]) >= size or tokens + len(ids[i]) > _TOKENS:
+        if not batches or len(batches[-1]) >= size or tokens + len(ids[i]) > limit:
             batches.append([])
             tokens = 0
         batches[-1].append(i)
