@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import ConfigError
+from rag.model_fetch import join_parts
 
 log = logging.getLogger(__name__)
 
@@ -148,12 +149,7 @@ def fetch(name: str, models_dir: Path, force: bool = False, progress: Callable[[
     models_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=models_dir, prefix=f".{entry.name}.") as work:
         joined = Path(work) / "model.zip"
-        with open(joined, "wb") as out:
-            for i, part in enumerate(parts, start=1):
-                with open(part, "rb") as f:
-                    shutil.copyfileobj(f, out, length=8 << 20)
-                if progress:
-                    progress(i, len(parts))
+        join_parts(parts, joined, progress)
         unpacked = Path(work) / "unpacked"
         with zipfile.ZipFile(joined) as archive:
             archive.extractall(unpacked)

