@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -387,5 +388,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The `rag` program: `main` with its exit code. After Ctrl-C it exits at once with 130: what must survive is
+    already committed, and a normal interpreter exit can turn a handled interrupt back into death by SIGINT (CPython
+    remembers an interrupt that passed through a C extension's embedded `PyRun_*` call)."""
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
