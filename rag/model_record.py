@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import ConfigError
+from rag.sentence_vectors import METADATA_KEY
 
 if TYPE_CHECKING:
     from rag.manifest import Manifest
@@ -117,9 +118,20 @@ def rebuild(store: Store, current: ModelId, progress: Callable[[int, int], None]
     log.info("rebuild: %d of %d chunks to embed with %s into %s", len(todo), len(records), current, target)
     for i in range(0, len(todo), store.batch_size):
         batch = todo[i : i + store.batch_size]
-        vectors = store.embeddings.embed_documents([text for _, text, _ in batch])
-        ids, texts, metadatas = (list(column) for column in zip(*batch, strict=True))
-        new.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=metadatas)
+        from rag.store import chunk_from_record  # rag.store imports this module
+
+        chunks = [chunk_from_record(*record) for record in batch]
+        embedded = store.embed(chunks)  # sentence vectors are the model's too: computed again, never copied
+        metadatas = [
+            {**meta, METADATA_KEY: packed} if packed else {k: v for k, v in meta.items() if k != METADATA_KEY}
+            for (_, _, meta), (_, packed) in zip(batch, embedded, strict=True)
+        ]
+        new.upsert(
+            ids=[c.id for c in chunks],
+            embeddings=[vector for vector, _ in embedded],
+            documents=[c.text for c in chunks],
+            metadatas=metadatas,
+        )
         if progress:
             progress(len(have) + i + len(batch), len(records))
     store.manifest.switch_collection(target, current.to_json(), retired=old)

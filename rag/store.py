@@ -3,7 +3,8 @@
 Owns the Chroma client (an embedded `PersistentClient` in the data directory, or an `HttpClient` when a server URL
 is configured, telemetry off either way), the LangChain `Chroma` vector store on top of it, the embedding model of a
 sentence-transformers folder (loaded from disk, never downloaded; computed by `rag.embed_fast` without torch when it
-can be), the conversion between Chroma records and our `Chunk`, and visibility: every record carries the id of its
+can be), the conversion between Chroma records and our `Chunk` (with its sentence vectors from the same forward pass,
+`rag.sentence_vectors`, in its metadata), and visibility: every record carries the id of its
 document's version (`gen`), and reads and searches return only chunks of versions the manifest (`rag.manifest`)
 calls live. Leaves out the order of the steps that keep the
 manifest true (`rag.ingest.indexer`) and how to rank (`rag.retrieve`).
@@ -16,7 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -27,6 +28,7 @@ from langchain_core.embeddings import Embeddings
 from rag.config import Settings
 from rag.errors import ConfigError, StoreError
 from rag.manifest import Generation, Manifest
+from rag.sentence_vectors import METADATA_KEY, encode_with_tokens, pool, pools_by_mean
 from rag.types import Chunk
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _PAGE = 5000  # records read from Chroma per request when listing the whole collection
 _MODEL_LOCK = threading.Lock()
+Embedded = tuple[list[float], str]  # a chunk's vector and its packed sentence vectors (`rag.sentence_vectors`)
 
 
 class LocalEmbeddings(Embeddings):
@@ -84,6 +87,28 @@ class LocalEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.texts_embedded += len(texts)
         return self._encode(texts, self.document_prefix).tolist()
+
+    def embed_chunks(self, chunks: Sequence[Chunk]) -> list[tuple[list[float], str]]:
+        """Each chunk's vector and, from the same forward pass, its sentences' vectors read in context, packed
+        (`rag.sentence_vectors`): the answerer's re-scoring then embeds nothing at answer time.
+
+        Example:
+            >>> emb = LocalEmbeddings(Settings().embedding_model_path())
+            >>> vector, packed = emb.embed_chunks([Chunk("c", "Kyiv won. Lviv lost.", "a.txt", 0, 20,
+            ...                                          sentences=((0, 9), (10, 20)))])[0]
+            >>> len(vector), packed.startswith("v1:")
+            (384, True)
+        """
+        self.texts_embedded += len(chunks)
+        found = encode_with_tokens(self.model, [self.document_prefix + c.text for c in chunks])
+        if not pools_by_mean(self.model):
+            return [(vector, "") for vector, _, _ in found]
+        embedded = []
+        for chunk, (vector, offsets, states) in zip(chunks, found, strict=True):
+            shift = len(self.document_prefix) - chunk.start  # sentence offsets -> offsets in the text embedded
+            spans = [(start + shift, end + shift) for start, end in chunk.sentences]
+            embedded.append((vector, pool(offsets, states, spans)))
+        return embedded
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for texts at answer time (not counted as indexing work).
@@ -245,23 +270,33 @@ class Store:
     # -- writing (the indexer calls these holding the writer lock, in the manifest's order) ----------------------
 
     def write(
-        self, gen: str, chunks: Sequence[Chunk], extra: dict[str, str | int], known: dict[str, list[float]]
+        self, gen: str, chunks: Sequence[Chunk], extra: dict[str, str | int], known: dict[str, Embedded]
     ) -> Iterator[int]:
         """Upsert a version's chunks in batches, yielding the count of each batch once it is stored.
 
-        A text found in `known` (text -> vector) reuses that vector instead of being embedded again.
+        A text found in `known` (text -> vector and packed sentence vectors) reuses them instead of being embedded
+        again.
         """
         for i in range(0, len(chunks), self.batch_size):
             batch = chunks[i : i + self.batch_size]
-            fresh = [c.text for c in batch if c.text not in known]
-            vectors = dict(zip(fresh, self.embeddings.embed_documents(fresh))) if fresh else {}
+            fresh = {c.text: c for c in batch if c.text not in known}
+            embedded = {**known, **dict(zip(fresh, self.embed(list(fresh.values()))))}
+            stored = [replace(c, sentence_vectors=embedded[c.text][1]) for c in batch]
             self.collection.upsert(
-                ids=[c.id for c in batch],
-                embeddings=[known.get(c.text) or vectors[c.text] for c in batch],
-                documents=[c.text for c in batch],
-                metadatas=[{**chunk_metadata(c), **extra, "gen": gen} for c in batch],
+                ids=[c.id for c in stored],
+                embeddings=[embedded[c.text][0] for c in stored],
+                documents=[c.text for c in stored],
+                metadatas=[{**chunk_metadata(c), **extra, "gen": gen} for c in stored],
             )
             yield len(batch)
+
+    def embed(self, chunks: list[Chunk]) -> list[Embedded]:
+        """Vectors of chunks, with their sentence vectors when the embeddings compute them (ours do)."""
+        if not chunks:
+            return []
+        if isinstance(self.embeddings, LocalEmbeddings):
+            return self.embeddings.embed_chunks(chunks)
+        return [(vector, "") for vector in self.embeddings.embed_documents([c.text for c in chunks])]
 
     def save_text(self, gen: str, text: str) -> None:
         """Keep a version's extracted text (what its offsets point into), written whole or not at all."""
@@ -320,10 +355,14 @@ class Store:
     def ids_in(self, gen: str) -> set[str]:
         return set(self.collection.get(where={"gen": gen}, include=[])["ids"])
 
-    def vectors_of(self, gen: str) -> dict[str, list[float]]:
-        """Text -> vector of a stored version's chunks (to reuse when the next version repeats a text)."""
-        found = self.collection.get(where={"gen": gen}, include=["documents", "embeddings"])
-        return {text: list(map(float, vector)) for text, vector in zip(found["documents"], found["embeddings"])}
+    def vectors_of(self, gen: str) -> dict[str, Embedded]:
+        """Text -> vector and packed sentence vectors of a stored version's chunks (to reuse when the next version
+        repeats a text)."""
+        found = self.collection.get(where={"gen": gen}, include=["documents", "embeddings", "metadatas"])
+        return {
+            text: (list(map(float, vector)), meta.get(METADATA_KEY) or "")
+            for text, vector, meta in zip(found["documents"], found["embeddings"], found["metadatas"])
+        }
 
     def delete_generation(self, gen: str) -> int:
         """Delete a version's chunks, its kept text and its example questions."""
@@ -445,6 +484,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         meta["page"] = chunk.page
     if chunk.page_breaks:
         meta["page_breaks"] = json.dumps(chunk.page_breaks, separators=(",", ":"))
+    if chunk.sentence_vectors:
+        meta[METADATA_KEY] = chunk.sentence_vectors
     return meta
 
 
@@ -462,4 +503,5 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         sentences=sentences,  # type: ignore[arg-type]
         section=meta.get("section") or "",
         page_breaks=tuple(tuple(b) for b in json.loads(meta.get("page_breaks") or "[]")),  # type: ignore[arg-type]
+        sentence_vectors=meta.get(METADATA_KEY) or "",
     )

@@ -26,6 +26,8 @@ class Chunk:
     sentences: tuple[tuple[int, int], ...] = ()  # absolute (start, end) of each sentence in the chunk
     section: str = ""  # the heading path the chunk sits under ("Causes", "History › Causes"); "" when none
     page_breaks: tuple[tuple[int, int], ...] = ()  # (start offset, page number) of each page that begins inside it
+    # each sentence's vector computed in context at ingest, packed by `rag.sentence_vectors` ("" when not stored)
+    sentence_vectors: str = field(default="", repr=False, compare=False)
 
     def page_at(self, offset: int) -> int | None:
         """The page the character at document offset `offset` (inside the chunk) is on; None without pages."""
@@ -99,6 +101,7 @@ class Answer:
         data = asdict(self)
         for passage in data["passages"]:
             passage["chunk"]["sentences"] = [list(s) for s in passage["chunk"]["sentences"]]
+            del passage["chunk"]["sentence_vectors"]  # model internals, not for readers of the answer
         return data
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -75,15 +75,15 @@ def test_rebuild_embeds_again_with_the_new_model_and_survives_a_kill(tmp_path, o
 
     # A rebuild that dies after its second batch: the old index and its record stay as they were.
     calls = {"n": 0}
-    real = LocalEmbeddings.embed_documents
+    real = LocalEmbeddings.embed_chunks
 
-    def dying(self, texts):
+    def dying(self, batch):
         calls["n"] += 1
         if calls["n"] > 2:
             raise KeyboardInterrupt
-        return real(self, texts)
+        return real(self, batch)
 
-    monkeypatch.setattr(LocalEmbeddings, "embed_documents", dying)
+    monkeypatch.setattr(LocalEmbeddings, "embed_chunks", dying)
     with pytest.raises(KeyboardInterrupt):
         build(data, other_model, check_model=False).rebuild_index()
     monkeypatch.undo()

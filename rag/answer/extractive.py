@@ -5,7 +5,8 @@ Owns sentence scoring and the abstention decision. Sentences are first ranked ch
 - similarity: the cosine similarity of the question to the sentence's passage (from retrieval),
 - answer type: a penalty when the sentence lacks the kind of thing asked for (a number for "how many", a date
   for "when", a name for "who");
-then the best few are embedded, and their evidence score is coverage and their own similarity to the question,
+then the best few are scored with their own similarity to the question (their vectors from the ingest pass,
+`rag.sentence_vectors`, or embedded now for an index without them): the evidence score is coverage and that,
 less the answer-type penalty, less a mismatch penalty when the sentence cannot be about what was asked: the question
 negates and the sentence does not, or the question names a number its passage does not hold.
 The best score is the answer's `confidence`; below `abstain_threshold` the answer abstains. The threshold is
@@ -28,6 +29,7 @@ from rag.answer.base import ABSTAIN_TEXT, cite
 from rag.answer.phrases import asked_kind, find_phrase, scored_phrase, words_shared
 from rag.config import Settings
 from rag.lexical import tokenize
+from rag.sentence_vectors import span_vector
 from rag.types import Answer, Citation, Passage, ShortAnswer
 
 _NUMBER = re.compile(
@@ -141,13 +143,22 @@ class ExtractiveAnswerer:
         top = found[:RERANK]
         if not top or self.embed is None:
             return [row[-1] for row in found]
-        vectors = np.asarray(self.embed([question] + [row[-1].text for row in top]), dtype=np.float32)
-        similarities = vectors[1:] @ vectors[0]
+        similarities = self._similarities(question, [row[-1] for row in top])
         reranked = [
             replace(c, score=COVERAGE_WEIGHT * coverage + SENTENCE_WEIGHT * float(sim) - penalty)
             for (_, coverage, penalty, c), sim in zip(top, similarities)
         ]
         return sorted(reranked, key=lambda c: -c.score)
+
+    def _similarities(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:  # self.embed is set
+        """Each candidate's similarity to the question: by its sentence vectors from the ingest pass when the index
+        has them (`rag.sentence_vectors`), else by embedding its text now."""
+        stored = [span_vector(c.passage.chunk, c.start, c.end) for c in candidates]
+        missing = [c.text for c, vector in zip(candidates, stored) if vector is None]
+        vectors = np.asarray(self.embed([question, *missing]), dtype=np.float32)
+        computed = iter(vectors[1:])
+        matrix = np.stack([vector if vector is not None else next(computed) for vector in stored])
+        return matrix @ vectors[0]
 
     def __call__(self, question: str, passages: Sequence[Passage]) -> Answer:
         began = time.perf_counter()
