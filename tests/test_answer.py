@@ -88,3 +88,21 @@ def test_cli_ask_text_and_sources(tmp_path, capsys):
 def test_empty_question_is_refused(tmp_path, capsys):
     assert main(["ask", "  ", "--data-dir", str(tmp_path), "--corpus", str(ROOT / "corpus")]) == 2
     assert "ask a question" in capsys.readouterr().err
+
+
+def test_coverage_counts_content_words_not_function_words():
+    from rag.answer.extractive import content_terms
+
+    assert content_terms("On which platform did Svyrydenko write about the new assistance?") == [
+        "platform",
+        "svyrydenko",
+        "write",
+        "new",
+        "assist",
+    ]
+    assert content_terms("What happened after the war, before 1900?") == ["happen", "war", "1900"]
+
+
+def test_a_question_worded_with_function_words_is_answered(seed_assistant):
+    reply = seed_assistant.answer("On which platform did Svyrydenko write about the new assistance?")
+    assert not reply.abstained and "wrote on X" in reply.text

@@ -20,6 +20,6 @@ def test_seed_suite_meets_targets(seed_assistant):
     verdicts = [judge(item, seed_assistant.answer(item.question), seed_assistant.document_text) for item in items]
     summary = summarize(verdicts, k=seed_assistant.settings.k)
     failed = [(v.id, v.question, v.answer[:80]) for v in verdicts if v.correct != v.answerable]
-    assert summary["answer_accuracy"] >= 0.90, failed
-    assert summary["abstention_rate"] >= 0.85, failed
+    assert summary["answer_accuracy"] >= 0.95, failed  # issue #11's targets
+    assert summary["abstention_rate"] == 1.0, failed
     assert summary["citation_validity"] == 1.0

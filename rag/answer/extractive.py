@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -76,6 +77,20 @@ class Candidate:
     score: float
 
 
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """Stems of English function words ("about", "after", "my": NLTK's list, as bm25s ships it), beyond the short
+    list the BM25 index drops: a sentence need not hold them to answer ("What did she write about X?")."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(tokenize(" ".join(STOPWORDS_EN_PLUS)))
+
+
+def content_terms(text: str) -> list[str]:
+    """The stems coverage counts: `rag.lexical.tokenize` without function words."""
+    return [t for t in tokenize(text) if t not in _function_words()]
+
+
 def mismatch(question: str, sentence: str, passage: str) -> bool:
     """Whether the sentence cannot be about what was asked: the question negates and the sentence does not, or the
     question names a figure ("in 1349", "22nd") that appears nowhere in the sentence's passage."""
@@ -121,7 +136,7 @@ class ExtractiveAnswerer:
 
     def candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
         """Every sentence of the passages, best evidence first."""
-        terms = {self.normalize(t) for t in tokenize(question)}
+        terms = {self.normalize(t) for t in content_terms(question)}
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         fits = answer_type(question)
@@ -133,7 +148,7 @@ class ExtractiveAnswerer:
                     continue
                 seen.add((passage.chunk.source, first))
                 start, text = _with_referent(passage, first, end)
-                words = set(tokenize(text))
+                words = set(content_terms(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
                 penalty += MISMATCH_PENALTY if mismatch(question, text, passage.chunk.text) else 0.0
