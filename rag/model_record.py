@@ -116,10 +116,10 @@ def rebuild(store: Store, current: ModelId, progress: Callable[[int, int], None]
     records = [r for r in store.records() if r[2].get("gen") in live]
     todo = [r for r in records if r[0] not in have]
     log.info("rebuild: %d of %d chunks to embed with %s into %s", len(todo), len(records), current, target)
+    from rag.store import chunk_from_record  # rag.store imports this module
+
     for i in range(0, len(todo), store.batch_size):
         batch = todo[i : i + store.batch_size]
-        from rag.store import chunk_from_record  # rag.store imports this module
-
         chunks = [chunk_from_record(*record) for record in batch]
         embedded = store.embed(chunks)  # sentence vectors are the model's too: computed again, never copied
         metadatas = [

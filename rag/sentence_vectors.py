@@ -31,10 +31,12 @@ def encode_with_tokens(model: Any, texts: Sequence[str]) -> list[tuple[list[floa
     """For each text, in one forward pass: its unit vector as the model computes it, its tokens' (start, end)
     character offsets (special tokens have an empty span) and their last hidden states (of the first
     `max_seq_length` tokens of a longer text)."""
+    from rag.embed_fast import BertEncoder
+
     texts = list(texts)
     if not texts:
         return []
-    if hasattr(model, "_forward"):  # rag.embed_fast.BertEncoder: mean pooling, by construction
+    if isinstance(model, BertEncoder):  # mean pooling, by construction
         states = model.encode(texts, output_value="token_embeddings")
         offsets = [np.asarray(e.offsets, dtype=np.int64) for e in model.tokenizer.encode_batch(texts)]
         return [(_unit(s.mean(axis=0)), o, s) for o, s in zip(offsets, states, strict=True)]
@@ -53,10 +55,11 @@ def encode_with_tokens(model: Any, texts: Sequence[str]) -> list[tuple[list[floa
 def pools_by_mean(model: Any) -> bool:
     """Whether the model's vector is the mean of its token states: only then is a sentence's mean comparable with
     the question's vector (a model pooled by [CLS] gets no sentence vectors)."""
-    if hasattr(model, "_forward"):
+    from rag.embed_fast import BertEncoder
+
+    if isinstance(model, BertEncoder):
         return True
-    modes = [getattr(module, "pooling_mode", None) for module in model]
-    return any(mode == "mean" or (isinstance(mode, tuple) and mode == ("mean",)) for mode in modes)
+    return any(getattr(module, "pooling_mode", None) == "mean" for module in model)  # a single mode is a str
 
 
 def _unit(vector: np.ndarray) -> list[float]:

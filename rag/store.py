@@ -88,7 +88,7 @@ class LocalEmbeddings(Embeddings):
         self.texts_embedded += len(texts)
         return self._encode(texts, self.document_prefix).tolist()
 
-    def embed_chunks(self, chunks: Sequence[Chunk]) -> list[tuple[list[float], str]]:
+    def embed_chunks(self, chunks: Sequence[Chunk]) -> list[Embedded]:
         """Each chunk's vector and, from the same forward pass, its sentences' vectors read in context, packed
         (`rag.sentence_vectors`): the answerer's re-scoring then embeds nothing at answer time.
 
@@ -280,11 +280,12 @@ class Store:
         for i in range(0, len(chunks), self.batch_size):
             batch = chunks[i : i + self.batch_size]
             fresh = {c.text: c for c in batch if c.text not in known}
-            embedded = {**known, **dict(zip(fresh, self.embed(list(fresh.values()))))}
-            stored = [replace(c, sentence_vectors=embedded[c.text][1]) for c in batch]
+            new = dict(zip(fresh, self.embed(list(fresh.values()))))
+            embedded = [known[c.text] if c.text in known else new[c.text] for c in batch]
+            stored = [replace(c, sentence_vectors=packed) for c, (_, packed) in zip(batch, embedded)]
             self.collection.upsert(
                 ids=[c.id for c in stored],
-                embeddings=[embedded[c.text][0] for c in stored],
+                embeddings=[vector for vector, _ in embedded],
                 documents=[c.text for c in stored],
                 metadatas=[{**chunk_metadata(c), **extra, "gen": gen} for c in stored],
             )

@@ -69,6 +69,15 @@ def test_sentences_past_the_models_length_have_no_vector(embeddings):
     assert span_vector(stored, *spans[-1]) is None  # beyond 256 tokens: embedded at answer time instead
 
 
+def answer_recording_embeddings(assistant, question, monkeypatch):
+    """The answer to a question, and the lists of texts the answerer embedded for it."""
+    embedded: list[list[str]] = []
+    answerer = assistant.answerer_for("extractive")
+    embed = answerer.embed
+    monkeypatch.setattr(answerer, "embed", lambda texts: embedded.append(texts) or embed(texts))
+    return assistant.answer(question), embedded
+
+
 def test_answers_embed_no_sentence_of_an_index_with_vectors(make_assistant, tmp_path, monkeypatch):
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -78,11 +87,7 @@ def test_answers_embed_no_sentence_of_an_index_with_vectors(make_assistant, tmp_
     chunks = assistant.store.chunks()
     assert chunks and all(c.sentence_vectors.startswith("v1:") for c in chunks)
 
-    embedded: list[list[str]] = []
-    answerer = assistant.answerer_for("extractive")
-    embed = answerer.embed
-    monkeypatch.setattr(answerer, "embed", lambda texts: embedded.append(texts) or embed(texts))
-    answer = assistant.answer("When was the harbor lighthouse built?")
+    answer, embedded = answer_recording_embeddings(assistant, "When was the harbor lighthouse built?", monkeypatch)
     assert not answer.abstained and "1874" in answer.text
     assert embedded and all(texts == ["When was the harbor lighthouse built?"] for texts in embedded)
     assert "sentence_vectors" not in json.dumps(answer.to_dict())
@@ -101,11 +106,7 @@ def test_an_index_without_sentence_vectors_still_answers(make_assistant, tmp_pat
     assistant.ingest([docs])
     assert all(not c.sentence_vectors for c in assistant.store.chunks())
 
-    embedded: list[list[str]] = []
-    answerer = assistant.answerer_for("extractive")
-    embed = answerer.embed
-    monkeypatch.setattr(answerer, "embed", lambda texts: embedded.append(texts) or embed(texts))
-    answer = assistant.answer("When was the harbor lighthouse built?")
+    answer, embedded = answer_recording_embeddings(assistant, "When was the harbor lighthouse built?", monkeypatch)
     assert not answer.abstained and "1874" in answer.text
     assert any(len(texts) > 1 for texts in embedded)  # the candidate sentences were embedded at answer time
 
