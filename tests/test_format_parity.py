@@ -92,6 +92,19 @@ def test_every_format_is_as_accurate_as_plain_text(runs):
         assert abs(summary["answer_accuracy"] - txt_summary["answer_accuracy"]) <= one_question, (suffix, wrong)
 
 
+def test_every_format_gives_the_short_answers_of_plain_text(runs):
+    """The short answer is the same phrase in every format: a PDF's wrapped line or a referent sentence quoted
+    before the answering one must not change which name is picked ("Who designed…" → the engineer, not the town)."""
+    shorts = {
+        suffix: {v.id: " ".join(v.short["text"].split()) for v in verdicts if v.short and not v.abstained}
+        for suffix, (_, verdicts, _) in runs.items()
+    }
+    assert shorts["txt"]["fmt-a01"] == "Thomas Aldridge"
+    for suffix, found in shorts.items():
+        differ = {i: (found.get(i), text) for i, text in shorts["txt"].items() if found.get(i) != text}
+        assert len(differ) <= 1, (suffix, differ)  # one answerable question apart, as for accuracy
+
+
 def test_no_answer_quotes_a_heading_or_the_title(runs):
     title, sections = read_outline(SOURCE.read_text(encoding="utf-8"))
     headings = [title, *(heading for heading, _ in sections)]

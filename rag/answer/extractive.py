@@ -75,6 +75,7 @@ class Candidate:
     end: int
     text: str
     score: float
+    focus: int = 0  # where in `text` the sentence itself begins, after the sentence it points back to
 
 
 @lru_cache(maxsize=1)
@@ -148,12 +149,13 @@ class ExtractiveAnswerer:
                     continue
                 seen.add((passage.chunk.source, first))
                 start, text = _with_referent(passage, first, end)
+                focus = first - start
                 words = set(content_terms(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
                 penalty += MISMATCH_PENALTY if mismatch(question, text, passage.chunk.text) else 0.0
                 cheap = PRESELECT_COVERAGE * coverage + PRESELECT_SIMILARITY * similarity - penalty
-                found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap)))
+                found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap, focus)))
         found.sort(key=lambda row: -row[0])
         top = found[:RERANK]
         if not top or self.embed is None:
@@ -194,7 +196,7 @@ class ExtractiveAnswerer:
             picks = [holder, *picks[: self.max_sentences - 1]]
         text, citations = cite(_merge([(c.passage, c.start, c.end) for c in picks], passages))
         first = [holder, *(c for c in picks if c is not holder)] if holder is not None else picks
-        short = _short_answer(question, [(c.passage, c.start, c.end) for c in first], citations)
+        short = _short_answer(question, first, citations)
         if short is not None:
             text = f"{short.text} — {text}"
         timings["answer_ms"] = (time.perf_counter() - began) * 1000
@@ -220,7 +222,7 @@ def _phrase_holder(question: str, ranked: Sequence[Candidate], floor: float) -> 
         return None
     found = []
     for rank, candidate in enumerate(c for c in ranked[:RERANK] if c.score >= floor):
-        phrase = scored_phrase(question, candidate.text, kind)
+        phrase = scored_phrase(question, candidate.text, kind, candidate.focus)
         if phrase is not None:
             found.append((phrase[1], rank, candidate))
     return min(found, key=lambda row: row[:2])[2] if found else None
@@ -239,8 +241,8 @@ def _phrase_nearby(question: str, best: Candidate) -> Candidate | None:
         text = chunk.text[start - chunk.start : end - chunk.start]
         phrase = scored_phrase(question, text, kind)
         shared = words_shared(question, text)
-        if phrase is not None and phrase[1][2] < 0 and shared >= 2:  # tied to a name of the question, and more
-            found.append((-shared, start, replace(best, start=start, end=end, text=text)))
+        if phrase is not None and phrase[1][-1] < 0 and shared >= 2:  # tied to a name of the question, and more
+            found.append((-shared, start, replace(best, start=start, end=end, text=text, focus=0)))
     return min(found, key=lambda row: row[:2])[2] if found else None
 
 
@@ -256,16 +258,14 @@ def _merge(spans: list[tuple[Passage, int, int]], order: Sequence[Passage]) -> l
     return merged
 
 
-def _short_answer(
-    question: str, spans: list[tuple[Passage, int, int]], citations: Sequence[Citation]
-) -> ShortAnswer | None:
-    """The asked-for phrase from the best span that holds one, with the number of the citation that holds it."""
+def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence[Citation]) -> ShortAnswer | None:
+    """The asked-for phrase from the best pick that holds one, with the number of the citation that holds it."""
     kind = asked_kind(question)
     if kind is None:
         return None
-    for passage, start, end in spans:  # best first
-        chunk = passage.chunk
-        found = find_phrase(question, chunk.text[start - chunk.start : end - chunk.start], kind)
+    for pick in picks:  # best first
+        chunk, start = pick.passage.chunk, pick.start
+        found = find_phrase(question, pick.text, kind, pick.focus)
         if found is None:
             continue
         at, to = start + found[0], start + found[1]

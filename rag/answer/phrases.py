@@ -47,6 +47,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     "number": ("MONEY", "QUANTITY", "PERCENT", "CARDINAL", "DATE"),  # "how long": a duration is a DATE
 }
 _WORD = re.compile(r"\w+")
+_LINE_BREAK = re.compile(r"[\r\n\t\f\v]")
 _lock = threading.Lock()
 
 
@@ -114,22 +115,27 @@ class _WithoutTorch(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(msg, name=name)
 
 
-def find_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | None:
+def find_phrase(question: str, sentence: str, kind: str, focus: int = 0) -> tuple[int, int] | None:
     """(start, end) within `sentence` of the entity of the asked kind that answers the question, or None.
+    `focus` is where the sentence itself begins when the text opens with the sentence it points back to.
 
     Example:
         >>> s = "Scott Bessent and Ukraine's Yulia Svyrydenko signed the deal on Wednesday."
         >>> s[slice(*find_phrase("When was the deal signed?", s, "date"))]
         'Wednesday'
     """
-    found = scored_phrase(question, sentence, kind)
+    found = scored_phrase(question, sentence, kind, focus)
     return found[0] if found else None
 
 
-def scored_phrase(question: str, sentence: str, kind: str) -> tuple[tuple[int, int], tuple[int, ...]] | None:
+def scored_phrase(
+    question: str, sentence: str, kind: str, focus: int = 0
+) -> tuple[tuple[int, int], tuple[int, ...]] | None:
     """The best phrase of the asked kind in the sentence, with its sort key (lower is better; comparable across
-    sentences): whether it only qualifies a noun and shares nothing with the question, how far down the kind's
-    entity types it is, how few names of the question share its stretch of the sentence."""
+    sentences): whether it lies before `focus` (in the sentence quoted only for its referent: "It was designed by
+    Thomas Aldridge" answers "who designed…", not the place named in the sentence before), whether it only
+    qualifies a noun and shares nothing with the question, how far down the kind's entity types it is, how few
+    names of the question share its stretch of the sentence."""
     doc = _parse(sentence)
     asked = {w.lower() for w in _WORD.findall(question)} | _acronyms(question)
     labels = LABELS[kind]
@@ -138,15 +144,17 @@ def scored_phrase(question: str, sentence: str, kind: str) -> tuple[tuple[int, i
     for e in doc.ents:
         if e.label_ in labels and not _named_in(e.text, asked):
             ties = _ties(doc, segment, e, asked)
-            key = (int(ties == 0 and _modifies(e)), labels.index(e.label_), -ties)
+            key = (int(e.start_char < focus), int(ties == 0 and _modifies(e)), labels.index(e.label_), -ties)
             scored.append(((e.start_char, e.end_char), key))
     return min(scored, key=lambda pair: pair[1]) if scored else None
 
 
 @lru_cache(maxsize=256)
 def _parse(sentence: str) -> Any:
+    """The parse of the sentence with its line breaks read as spaces (same offsets): a PDF's wrapped line must
+    parse as the same text does ("…the town of\nMarrowby" made the small model take the town for a person)."""
     with _lock:  # spaCy pipelines are not documented as thread-safe; the page answers from several threads
-        return _pipeline()(sentence)
+        return _pipeline()(_LINE_BREAK.sub(" ", sentence))
 
 
 def _modifies(entity: Any) -> bool:
