@@ -1,7 +1,9 @@
 """Answers that state the asked-for thing: a short answer first, sentences that stand alone, and abstention when the
 asked-for thing is not there (a negation or a figure the passage lacks)."""
 
+import importlib
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -108,3 +110,17 @@ def test_cli_json_carries_the_short_answer(tmp_path, capsys):
     assert main(["ask", "--json", question, "--data-dir", str(tmp_path)]) == 0
     short = json.loads(capsys.readouterr().out)["short"]
     assert short["text"] == "Yulia Svyrydenko" and SEED_TEXT[short["start"] : short["end"]] == short["text"]
+
+
+def test_a_sentence_without_the_asked_kind_of_phrase_ranks_below_one_with_it():
+    from tests.test_llm_checks import sentence
+
+    extractive = importlib.import_module("rag.answer.extractive")
+    bare = replace(sentence("Since the Peace of Westphalia, the Rhine formed a contentious border."), score=0.5)
+    dated = replace(sentence("The Peace of Westphalia was signed in 1648.", 100), score=0.45)
+    ranked = extractive._phrase_checked("When was the Peace of Westphalia established?", [bare, dated])
+    assert [c.text for c in ranked] == [dated.text, bare.text]
+    assert ranked[1].score == pytest.approx(0.5 - extractive.PHRASE_PENALTY) and ranked[0].score == 0.45
+    # a who-question's answer is often no name ("the courts of member states"): left as ranked
+    who = extractive._phrase_checked("Who can enforce the law?", [bare, dated])
+    assert [c.score for c in who] == [0.5, 0.45]

@@ -8,7 +8,8 @@ Owns sentence scoring and the abstention decision. Sentences are first ranked ch
 then the best few are scored with their own similarity to the question (their vectors from the ingest pass,
 `rag.sentence_vectors`, or embedded now for an index without them): the evidence score is coverage and that,
 less the answer-type penalty, less a mismatch penalty when the sentence cannot be about what was asked: the question
-negates and the sentence does not, or the question names a number its passage does not hold.
+negates and the sentence does not, or the question names a number its passage does not hold; and less a phrase
+penalty when a when/where/how-many question's sentence names nothing of the asked kind (`_phrase_checked`).
 The best score is the answer's `confidence`; below `abstain_threshold` the answer abstains. The threshold is
 calibrated on evaluation suites (`rag eval --calibrate`, README).
 A quoted sentence that points back ("She also said…", "However, …") is quoted together with the sentence before
@@ -60,6 +61,7 @@ _POINTS_BACK = re.compile(
 PRESELECT_COVERAGE, PRESELECT_SIMILARITY = 0.5, 0.4
 COVERAGE_WEIGHT, SENTENCE_WEIGHT, TYPE_PENALTY = 0.5, 0.3, 0.1
 MISMATCH_PENALTY = 0.2
+PHRASE_PENALTY = 0.1  # a when/where/how-many/which-company question's sentence naming nothing of the asked kind
 RERANK = 6
 SECOND_SENTENCE_RATIO = 0.9
 SHORT_SOURCE_RATIO = 0.8
@@ -165,7 +167,7 @@ class ExtractiveAnswerer:
             replace(c, score=COVERAGE_WEIGHT * coverage + SENTENCE_WEIGHT * float(sim) - penalty)
             for (_, coverage, penalty, c), sim in zip(top, similarities)
         ]
-        return sorted(reranked, key=lambda c: -c.score)
+        return _phrase_checked(question, sorted(reranked, key=lambda c: -c.score))
 
     def _similarities(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:  # self.embed is set
         """Each candidate's similarity to the question: by its sentence vectors from the ingest pass when the index
@@ -201,6 +203,26 @@ class ExtractiveAnswerer:
             text = f"{short.text} — {text}"
         timings["answer_ms"] = (time.perf_counter() - began) * 1000
         return Answer(question, text, False, citations, tuple(passages), confidence, self.name, timings, short=short)
+
+
+def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """The candidates, best first, with `PHRASE_PENALTY` taken off each that names no phrase of the asked kind
+    (spaCy's entities, `phrases`; one already named in the question does not count): "When was the Peace of
+    Westphalia established?" is not answered by a sentence that only mentions the peace. Not for who-questions,
+    whose answer is often no name ("the courts of member states": on SQuAD the check cost two right answers
+    there). Checked best first, until the best checked one outranks the rest unchecked, so one or two sentences
+    are parsed, not all."""
+    kind = asked_kind(question)
+    if kind is None or kind == "person":
+        return ranked
+    checked: list[Candidate] = []
+    for at, candidate in enumerate(ranked):
+        if checked and max(c.score for c in checked) >= candidate.score:
+            return sorted(checked + ranked[at:], key=lambda c: -c.score)
+        if scored_phrase(question, candidate.text, kind, candidate.focus) is None:
+            candidate = replace(candidate, score=candidate.score - PHRASE_PENALTY)
+        checked.append(candidate)
+    return sorted(checked, key=lambda c: -c.score)
 
 
 def _with_referent(passage: Passage, start: int, end: int) -> tuple[int, str]:
