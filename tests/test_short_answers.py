@@ -124,3 +124,18 @@ def test_a_sentence_without_the_asked_kind_of_phrase_ranks_below_one_with_it():
     # a who-question's answer is often no name ("the courts of member states"): left as ranked
     who = extractive._phrase_checked("Who can enforce the law?", [bare, dated])
     assert [c.score for c in who] == [0.5, 0.45]
+
+
+def test_a_date_answers_a_number_question_only_when_it_asks_for_a_duration():
+    sentence = "The charter signed in December 2000 protected rights that no treaty had listed."
+    assert find_phrase("How many treaties protected rights?", sentence, "number") is None
+    lasted = "The siege began in 1941 and lasted five years."
+    start, end = find_phrase("How many years did the siege last?", lasted, "number")
+    assert lasted[start:end] == "five years"
+
+
+def test_a_wrapped_line_is_read_as_a_space():
+    """A PDF's line break inside a sentence must not change the parse: the town stays a place, not a person."""
+    sentence = "It stands north of the fishing town of\nMarrowby and was designed by the engineer Thomas Aldridge."
+    start, end = find_phrase("Who designed the lighthouse?", sentence, "person")
+    assert sentence[start:end] == "Thomas Aldridge"

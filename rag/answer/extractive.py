@@ -77,7 +77,6 @@ class Candidate:
     end: int
     text: str
     score: float
-    focus: int = 0  # where in `text` the sentence itself begins, after the sentence it points back to
 
 
 @lru_cache(maxsize=1)
@@ -151,13 +150,12 @@ class ExtractiveAnswerer:
                     continue
                 seen.add((passage.chunk.source, first))
                 start, text = _with_referent(passage, first, end)
-                focus = first - start
                 words = set(content_terms(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
                 penalty += MISMATCH_PENALTY if mismatch(question, text, passage.chunk.text) else 0.0
                 cheap = PRESELECT_COVERAGE * coverage + PRESELECT_SIMILARITY * similarity - penalty
-                found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap, focus)))
+                found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap)))
         found.sort(key=lambda row: -row[0])
         top = found[:RERANK]
         if not top or self.embed is None:
@@ -219,7 +217,7 @@ def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:
     for at, candidate in enumerate(ranked):
         if checked and max(c.score for c in checked) >= candidate.score:
             return sorted(checked + ranked[at:], key=lambda c: -c.score)
-        if scored_phrase(question, candidate.text, kind, candidate.focus) is None:
+        if scored_phrase(question, candidate.text, kind) is None:
             candidate = replace(candidate, score=candidate.score - PHRASE_PENALTY)
         checked.append(candidate)
     return sorted(checked, key=lambda c: -c.score)
@@ -244,7 +242,7 @@ def _phrase_holder(question: str, ranked: Sequence[Candidate], floor: float) -> 
         return None
     found = []
     for rank, candidate in enumerate(c for c in ranked[:RERANK] if c.score >= floor):
-        phrase = scored_phrase(question, candidate.text, kind, candidate.focus)
+        phrase = scored_phrase(question, candidate.text, kind)
         if phrase is not None:
             found.append((phrase[1], rank, candidate))
     return min(found, key=lambda row: row[:2])[2] if found else None
@@ -263,8 +261,8 @@ def _phrase_nearby(question: str, best: Candidate) -> Candidate | None:
         text = chunk.text[start - chunk.start : end - chunk.start]
         phrase = scored_phrase(question, text, kind)
         shared = words_shared(question, text)
-        if phrase is not None and phrase[1][-1] < 0 and shared >= 2:  # tied to a name of the question, and more
-            found.append((-shared, start, replace(best, start=start, end=end, text=text, focus=0)))
+        if phrase is not None and phrase[1].ties < 0 and shared >= 2:  # tied to a name of the question, and more
+            found.append((-shared, start, replace(best, start=start, end=end, text=text)))
     return min(found, key=lambda row: row[:2])[2] if found else None
 
 
@@ -287,7 +285,7 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
         return None
     for pick in picks:  # best first
         chunk, start = pick.passage.chunk, pick.start
-        found = find_phrase(question, pick.text, kind, pick.focus)
+        found = find_phrase(question, pick.text, kind)
         if found is None:
             continue
         at, to = start + found[0], start + found[1]

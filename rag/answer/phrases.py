@@ -20,7 +20,7 @@ import sys
 import threading
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,12 @@ LABELS: dict[str, tuple[str, ...]] = {
     "number": ("MONEY", "QUANTITY", "PERCENT", "CARDINAL", "DATE"),  # "how long": a duration is a DATE
 }
 _WORD = re.compile(r"\w+")
+# A DATE that answers a number question: a duration or an age ("63 days", "five years"), not "1941" or "19th-century"
+_DURATION = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|[a-z]+ty|a few|several)"
+    r"[\s-]+(years?|months?|weeks?|days?|decades?|centuries|century|hours?|minutes?)\b",
+    re.I,
+)
 _LINE_BREAK = re.compile(r"[\r\n\t\f\v]")
 _lock = threading.Lock()
 
@@ -115,36 +121,40 @@ class _WithoutTorch(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(msg, name=name)
 
 
-def find_phrase(question: str, sentence: str, kind: str, focus: int = 0) -> tuple[int, int] | None:
+class PhraseKey(NamedTuple):
+    """How well a phrase answers (compared as a tuple: lower is better)."""
+
+    modifies: int  # 1: only qualifies a noun ("U.S." in "U.S. President") and shares nothing with the question
+    label: int  # how far down the asked kind's entity types
+    ties: int  # minus the names of the question in its stretch of the sentence
+
+
+def find_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | None:
     """(start, end) within `sentence` of the entity of the asked kind that answers the question, or None.
-    `focus` is where the sentence itself begins when the text opens with the sentence it points back to.
 
     Example:
         >>> s = "Scott Bessent and Ukraine's Yulia Svyrydenko signed the deal on Wednesday."
         >>> s[slice(*find_phrase("When was the deal signed?", s, "date"))]
         'Wednesday'
     """
-    found = scored_phrase(question, sentence, kind, focus)
+    found = scored_phrase(question, sentence, kind)
     return found[0] if found else None
 
 
-def scored_phrase(
-    question: str, sentence: str, kind: str, focus: int = 0
-) -> tuple[tuple[int, int], tuple[int, ...]] | None:
+def scored_phrase(question: str, sentence: str, kind: str) -> tuple[tuple[int, int], PhraseKey] | None:
     """The best phrase of the asked kind in the sentence, with its sort key (lower is better; comparable across
-    sentences): whether it lies before `focus` (in the sentence quoted only for its referent: "It was designed by
-    Thomas Aldridge" answers "who designed…", not the place named in the sentence before), whether it only
-    qualifies a noun and shares nothing with the question, how far down the kind's entity types it is, how few
-    names of the question share its stretch of the sentence."""
+    sentences): whether it only qualifies a noun and shares nothing with the question, how far down the kind's
+    entity types it is, how few names of the question share its stretch of the sentence."""
     doc = _parse(sentence)
     asked = {w.lower() for w in _WORD.findall(question)} | _acronyms(question)
     labels = LABELS[kind]
     segment = _segments(doc)
     scored = []
     for e in doc.ents:
-        if e.label_ in labels and not _named_in(e.text, asked):
+        if e.label_ in labels and not _named_in(e.text, asked) and _may_answer(e, kind):
             ties = _ties(doc, segment, e, asked)
-            key = (int(e.start_char < focus), int(ties == 0 and _modifies(e)), labels.index(e.label_), -ties)
+            modifies = int(ties == 0 and _modifies(e))
+            key = PhraseKey(modifies, labels.index(e.label_), -ties)
             scored.append(((e.start_char, e.end_char), key))
     return min(scored, key=lambda pair: pair[1]) if scored else None
 
@@ -155,6 +165,12 @@ def _parse(sentence: str) -> Any:
     parse as the same text does ("…the town of\nMarrowby" made the small model take the town for a person)."""
     with _lock:  # spaCy pipelines are not documented as thread-safe; the page answers from several threads
         return _pipeline()(_LINE_BREAK.sub(" ", sentence))
+
+
+def _may_answer(entity: Any, kind: str) -> bool:
+    """Whether an entity of one of the kind's types can answer: a DATE answers a number question only when it is a
+    duration or an age ("How many years…": "five years", not "1941"; "How many treaties…": not "December 2000")."""
+    return kind != "number" or entity.label_ != "DATE" or bool(_DURATION.search(entity.text))
 
 
 def _modifies(entity: Any) -> bool:
