@@ -93,8 +93,8 @@ def test_every_format_is_as_accurate_as_plain_text(runs):
 
 
 def test_every_format_gives_the_short_answers_of_plain_text(runs):
-    """The short answer is the same phrase in every format: a PDF's wrapped line or a referent sentence quoted
-    before the answering one must not change which name is picked ("Who designed…" → the engineer, not the town)."""
+    """The short answer is the same phrase in every format: a PDF's wrapped line must not change which name is
+    picked ("Who designed…" → the engineer, not the town)."""
     shorts = {
         suffix: {v.id: " ".join(v.short["text"].split()) for v in verdicts if v.short and not v.abstained}
         for suffix, (_, verdicts, _) in runs.items()

@@ -11,6 +11,7 @@ from rag.answer.extractive import mismatch
 from rag.answer.phrases import asked_kind, find_phrase
 from rag.cli import main
 from tests.conftest import SEED
+from tests.test_llm_checks import sentence
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 SIGNING = (
@@ -113,8 +114,6 @@ def test_cli_json_carries_the_short_answer(tmp_path, capsys):
 
 
 def test_a_sentence_without_the_asked_kind_of_phrase_ranks_below_one_with_it():
-    from tests.test_llm_checks import sentence
-
     extractive = importlib.import_module("rag.answer.extractive")
     bare = replace(sentence("Since the Peace of Westphalia, the Rhine formed a contentious border."), score=0.5)
     dated = replace(sentence("The Peace of Westphalia was signed in 1648.", 100), score=0.45)
@@ -126,9 +125,9 @@ def test_a_sentence_without_the_asked_kind_of_phrase_ranks_below_one_with_it():
     assert [c.score for c in who] == [0.5, 0.45]
 
 
-def test_a_date_answers_a_number_question_only_when_it_asks_for_a_duration():
-    sentence = "The charter signed in December 2000 protected rights that no treaty had listed."
-    assert find_phrase("How many treaties protected rights?", sentence, "number") is None
+def test_a_date_answers_a_number_question_only_when_it_is_a_duration():
+    charter = "The charter signed in December 2000 protected rights that no treaty had listed."
+    assert find_phrase("How many treaties protected rights?", charter, "number") is None
     lasted = "The siege began in 1941 and lasted five years."
     start, end = find_phrase("How many years did the siege last?", lasted, "number")
     assert lasted[start:end] == "five years"
@@ -136,6 +135,6 @@ def test_a_date_answers_a_number_question_only_when_it_asks_for_a_duration():
 
 def test_a_wrapped_line_is_read_as_a_space():
     """A PDF's line break inside a sentence must not change the parse: the town stays a place, not a person."""
-    sentence = "It stands north of the fishing town of\nMarrowby and was designed by the engineer Thomas Aldridge."
-    start, end = find_phrase("Who designed the lighthouse?", sentence, "person")
-    assert sentence[start:end] == "Thomas Aldridge"
+    text = "It stands north of the fishing town of\nMarrowby and was designed by the engineer Thomas Aldridge."
+    start, end = find_phrase("Who designed the lighthouse?", text, "person")
+    assert text[start:end] == "Thomas Aldridge"

@@ -161,7 +161,7 @@ def scored_phrase(question: str, sentence: str, kind: str) -> tuple[tuple[int, i
 
 @lru_cache(maxsize=256)
 def _parse(sentence: str) -> Any:
-    """The parse of the sentence with its line breaks read as spaces (same offsets): a PDF's wrapped line must
+    """The parse of the sentence with its line breaks and tabs read as spaces (same offsets): a PDF's wrapped line must
     parse as the same text does ("…the town of\nMarrowby" made the small model take the town for a person)."""
     with _lock:  # spaCy pipelines are not documented as thread-safe; the page answers from several threads
         return _pipeline()(_LINE_BREAK.sub(" ", sentence))
