@@ -140,6 +140,11 @@ class Manifest:
         """The complete, visible version of every document, by source."""
         return self.generations(LIVE)
 
+    def live_gens(self) -> set[str]:
+        """The ids of the live versions only: what every search filters by, without reading whole rows (on an
+        index of thousands of documents `live()` costs tens of milliseconds; this, one)."""
+        return {row[0] for row in self._db().execute("SELECT gen FROM generations WHERE state = 'live'")}
+
     def live_of(self, source: str) -> Generation | None:
         row = self._db().execute("SELECT * FROM generations WHERE source = ? AND state = 'live'", (source,)).fetchone()
         return Generation(**dict(row)) if row else None

@@ -265,7 +265,7 @@ class Store:
         return self.collection.count()
 
     def live_generations(self) -> set[str]:
-        return {g.gen for g in self.manifest.live()}
+        return self.manifest.live_gens()
 
     # -- writing (the indexer calls these holding the writer lock, in the manifest's order) ----------------------
 
