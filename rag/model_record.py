@@ -112,7 +112,7 @@ def rebuild(store: Store, current: ModelId, progress: Callable[[int, int], None]
         return 0
     new = store.open_collection(target)
     have = set(new.get(include=[])["ids"])
-    live = {g.gen for g in store.manifest.live()}
+    live = store.live_generations()
     records = [r for r in store.records() if r[2].get("gen") in live]
     todo = [r for r in records if r[0] not in have]
     log.info("rebuild: %d of %d chunks to embed with %s into %s", len(todo), len(records), current, target)
