@@ -124,3 +124,22 @@ def test_every_citation_is_exact_and_names_its_section(runs):
             for c in verdict.citations:
                 assert assistant.document_text(c["source"])[c["start"] : c["end"]] == c["quote"], (suffix, c)
                 assert c["section"] in names, (suffix, verdict.id, c["section"])
+
+
+def test_the_same_text_in_two_files_is_quoted_once(tmp_path, make_assistant):
+    """A report kept as .md beside its .pdf: each answer quotes a sentence once, from the better-ranked file,
+    not once from each (the PDF's line breaks do not make it another sentence)."""
+    paths = write_formats(SOURCE, tmp_path / "documents")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for suffix in ("md", "pdf"):
+        (corpus / paths[suffix].name).write_bytes(paths[suffix].read_bytes())
+    assistant = make_assistant(corpus_dir=corpus)
+    assistant.sync_corpus()
+    answered = 0
+    for item in load_suite(FORMATS / "suite.jsonl")[:12]:
+        a = assistant.answer(item.question)
+        quotes = [" ".join(c.quote.split()) for c in a.citations]
+        assert len(quotes) == len(set(quotes)), (item.question, a.text)
+        answered += not a.abstained
+    assert answered >= 6  # the check above is not vacuous

@@ -145,10 +145,11 @@ class ExtractiveAnswerer:
         seen, found = set(), []
         for passage in passages:
             similarity = max(passage.similarity or 0.0, 0.0)
-            for first, end, _ in passage.chunk.sentence_texts():
-                if (passage.chunk.source, first) in seen:
+            for first, end, sentence in passage.chunk.sentence_texts():
+                keys = {(passage.chunk.source, first), _same_words(sentence)}
+                if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
                     continue
-                seen.add((passage.chunk.source, first))
+                seen |= keys
                 start, text = _with_referent(passage, first, end)
                 words = set(content_terms(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
@@ -221,6 +222,12 @@ def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:
             candidate = replace(candidate, score=candidate.score - PHRASE_PENALTY)
         checked.append(candidate)
     return sorted(checked, key=lambda c: -c.score)
+
+
+def _same_words(sentence: str) -> str:
+    """A sentence's words, lower-cased, without spacing and punctuation: the same sentence read from two formats
+    (line breaks and hyphens of a PDF, curly quotes of a .docx) gives the same key."""
+    return " ".join(re.findall(r"\w+", sentence.lower()))
 
 
 def _with_referent(passage: Passage, start: int, end: int) -> tuple[int, str]:
