@@ -146,6 +146,25 @@ def test_supported_sentence_is_kept_and_cited_at_exact_offsets(seed_data, embedd
     assert short is not None and SEED_TEXT[short.start : short.end] == short.text == "Yulia Svyrydenko"
 
 
+def test_a_bare_answer_is_kept_and_an_answer_its_evidence_does_not_say_is_not(seed_data, embeddings):
+    """A claim that is only the answer ("Washington") gives what a which-city question asks for; a claim naming a
+    country its evidence only has as an adjective ("Ukrainian"), in the slot of the one it does name, does not."""
+    city = "In which city was the agreement finalized?"
+    kept = scripted(seed_data, embeddings, lambda m: reply(("Washington", [sentence_id(m, "finalized in")]))).answer(
+        city
+    )
+    assert (kept.generated, kept.kept, kept.notice) == (1, 1, "")
+    assert kept.text.startswith("Washington [1]") and "finalized in Washington" in kept.citations[0].quote
+
+    crimea = "Which country's claims to Crimea would Trump's peace proposals recognize?"
+    wrong = "Ukraine's claims to Crimea would Trump's peace proposals recognize."
+    refused = scripted(seed_data, embeddings, lambda m: reply((wrong, [sentence_id(m, "claims to Crimea")]))).answer(
+        crimea
+    )
+    assert (refused.generated, refused.kept) == (1, 0) and "Russia" in refused.text  # the extractive answer
+    assert refused.notice.startswith("The supported sentences did not give what the question asks for.")
+
+
 def test_short_answer_not_in_a_cited_sentence_is_dropped(seed_data, embeddings):
     def script(messages):
         return reply((f"Yulia {SIGNED} the deal.", [sentence_id(messages, SIGNED)]), short="Volodymyr Zelenskiy")

@@ -33,6 +33,7 @@ from rag.answer.base import ABSTAIN_TEXT
 from rag.answer.claims import MARKERS, Claim, ClaimCheck, ClaimChecker, claim_sentences
 from rag.answer.evidence import Offered, Reply, ReplyReader, offer, render, reply_schema
 from rag.answer.extractive import Candidate, ExtractiveAnswerer, answer_type
+from rag.answer.phrases import asked_kind, scored_phrase
 from rag.config import Settings
 from rag.errors import LLMError
 from rag.llm import LLMTimeout, build_chat_model, describe_failure, with_schema
@@ -238,8 +239,7 @@ class GenerativeAnswerer:
         why = "No generated sentence was supported by the evidence sentences."
         if not kept and any(c.reason.startswith(OFF_TOPIC) for c in checks):
             why = "The supported sentences did not answer the question."
-        fits = answer_type(question)
-        if kept and fits and not any(fits(c.claim.text, question) for c in checks if c.supported):
+        if kept and not any(gives_asked(question, c) for c in checks if c.supported):
             kept, why = 0, "The supported sentences did not give what the question asks for."
         repaired = sum(c.supported and c.repaired for c in checks) if kept else 0
         unsupported = tuple((c.claim.text, c.reason) for c in checks if not c.supported)
@@ -304,6 +304,26 @@ class GenerativeAnswerer:
             msg = f"the model's rewrite of the question was unusable: {rewritten[:80]!r}"
             raise LLMError(msg)
         return rewritten
+
+
+def gives_asked(question: str, check: ClaimCheck) -> bool:
+    """Whether a supported claim holds the kind of answer the question asks for: the extractive mode's check of
+    the sentence (a number for "how many", a date for "when", a name not in the question for "who"), or else an
+    entity of the asked kind (spaCy, `phrases`; none the question names) that its evidence holds word for word.
+    The second catches a claim that is only the answer ("Washington", which the first, written for sentences in
+    running text, does not take for a name at the start) and refuses one whose answer its evidence does not say
+    ("Ukraine's claims to Crimea" cited to "…Russia's claims to Crimea… criticism from Ukrainian President…")."""
+    fits = answer_type(question)
+    if fits is None or fits(check.claim.text, question):
+        return True
+    kind = asked_kind(question)
+    found = scored_phrase(question, check.claim.text, kind) if kind is not None else None
+    if found is None:
+        return False
+    (start, end), _ = found
+    phrase = " ".join(check.claim.text[start:end].lower().split())
+    quoted = (p.chunk.text[s - p.chunk.start : e - p.chunk.start] for p, s, e in check.spans)
+    return any(phrase in " ".join(text.lower().split()) for text in quoted)
 
 
 def _cache_timings(chunk: Any, timings: dict[str, float]) -> None:
