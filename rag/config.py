@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         description="API key of the server (RAG_OPENAI_API_KEY or OPENAI_API_KEY); none needed locally.",
     )
     llm_sentences: int = Field(
-        default=12, ge=1, le=50, description="Evidence sentences shown to the model (best by the extractive ranking)."
+        default=5, ge=1, le=50, description="Evidence sentences shown to the model (best by the extractive ranking)."
     )
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Longest wait for the model, per answer.")
     llm_max_tokens: int = Field(default=200, ge=16, description="Tokens a generated answer may have.")

@@ -19,6 +19,7 @@ import numpy as np
 
 from rag.chain import Assistant
 from rag.config import PROJECT_ROOT, Settings
+from rag.errors import ConfigError
 from rag.evaluate import calibrate, load_suite, read_run, run_suite, sweep, write_run
 from rag.report import RunView, headline_metrics, write_report
 
@@ -40,6 +41,12 @@ def suite_settings(suite: Path, settings: Settings, corpus: Path | None, data_di
     its own under the data directory, so evaluation never mixes with the documents you chat with."""
     corpus = corpus or (suite.parent / "corpus" if (suite.parent / "corpus").is_dir() else settings.corpus_dir)
     corpus = corpus.resolve()
+    if not corpus.is_dir():  # an index of nothing would abstain on every question and look like a result
+        msg = (
+            f"the corpus folder {corpus} does not exist: pass --corpus with the folder of the documents the suite "
+            "asks about (for a public set, `rag adapt` writes it beside the suite)"
+        )
+        raise ConfigError(msg)
     if data_dir is None:
         tag = hashlib.sha1(str(corpus).encode()).hexdigest()[:8]
         data_dir = settings.data_dir / "eval" / f"{corpus.name}-{tag}"

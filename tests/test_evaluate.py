@@ -179,7 +179,7 @@ def test_compare_reports_deltas_and_flips():
     assert [f["id"] for f in result["flipped"]] == ["q1"]
 
 
-def test_empty_and_malformed_suites_are_clear_errors(tmp_path):
+def test_empty_and_malformed_suites_are_clear_errors(tmp_path, capsys):
     (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
     with pytest.raises(RagError, match="the suite is empty"):
         load_suite(tmp_path / "empty.jsonl")
@@ -187,6 +187,11 @@ def test_empty_and_malformed_suites_are_clear_errors(tmp_path):
     with pytest.raises(RagError, match=r"bad\.jsonl:1: not a suite item"):
         load_suite(tmp_path / "bad.jsonl")
     assert main(["eval", str(tmp_path / "empty.jsonl"), "--data-dir", str(tmp_path / "d")]) == 2
+    (tmp_path / "one.jsonl").write_text('{"id": "a", "question": "Who?", "answerable": false}\n', encoding="utf-8")
+    missing = ["eval", str(tmp_path / "one.jsonl"), "--corpus", str(tmp_path / "nowhere"), "--out", str(tmp_path / "r")]
+    assert main([*missing, "--data-dir", str(tmp_path / "d")]) == 2
+    assert not (tmp_path / "r").exists()  # no run that abstains on an empty index and looks like a result
+    assert "nowhere does not exist: pass --corpus" in capsys.readouterr().err
     line = '{"id": "a", "question": "Who?", "answerable": true, "expected": ["Bob"], "asks": "%s"}\n'
     (tmp_path / "asks.jsonl").write_text(line % "person", encoding="utf-8")
     assert load_suite(tmp_path / "asks.jsonl")[0].asks == "person"

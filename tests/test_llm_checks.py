@@ -76,7 +76,10 @@ def test_claims_are_split_with_their_markers():
 
 
 def test_offered_sentences_are_capped_grouped_and_their_ids_are_the_schema_enum(seed_data, embeddings):
-    assistant = scripted(seed_data, embeddings, lambda m: reply())
+    default = scripted(seed_data, embeddings, lambda m: reply())
+    offered = default.answerer_for("gguf").prompt(QUESTION, default.retriever.search(QUESTION)).offered
+    assert 3 <= len(offered) <= 5  # RAG_LLM_SENTENCES' default (overlapping spans are joined)
+    assistant = scripted(seed_data, embeddings, lambda m: reply(), llm_sentences=12)
     answerer = assistant.answerer_for("gguf")
     prompt = answerer.prompt(QUESTION, assistant.retriever.search(QUESTION))
     ids = [o.id for o in prompt.offered]
