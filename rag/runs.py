@@ -75,8 +75,16 @@ def evaluate_suite(
     items = load_suite(suite)
     assistant = Assistant(settings)
     assistant.sync_corpus()
+    others = sorted(s for s, d in assistant.sources().items() if d.root != str(settings.corpus_dir))
+    if others:  # e.g. --data-dir pointed at an index built for another suite or for chatting
+        named = ", ".join(others[:3]) + (", ..." if others[3:] else "")
+        log.warning(
+            "the index %s also holds %d document(s) not in %s (%s): the suite is answered from all of them; leave "
+            "out --data-dir to give the suite an index of its own",
+            settings.data_dir, len(others), settings.corpus_dir, named,
+        )  # fmt: skip
     verdicts, summary = run_suite(items, assistant, settings.k, progress)
-    config = {"suite": str(suite), **settings.model_dump(mode="json")}
+    config = {"suite": str(suite), **settings.model_dump(mode="json"), "other_documents": len(others)}
     write_run(out / "ours", verdicts, summary, config)
     name = "ours" if settings.answer_mode == "extractive" else f"ours ({settings.answer_mode})"
     view = RunView(name, verdicts, summary, threshold=settings.abstain_threshold)

@@ -200,7 +200,7 @@ def test_empty_and_malformed_suites_are_clear_errors(tmp_path, capsys):
         load_suite(tmp_path / "asks.jsonl")
 
 
-def test_rag_eval_seed_suite_gates_and_report(tmp_path, capsys):
+def test_rag_eval_seed_suite_gates_and_report(tmp_path, capsys, caplog):
     out = tmp_path / "run"
     args = ["eval", str(ROOT / "eval" / "seed.jsonl"), "--data-dir", str(tmp_path / "d"), "--out", str(out)]
     assert main([*args, "--min-accuracy", "0.9", "--min-abstention", "0.85", "--baseline"]) == 0
@@ -225,3 +225,13 @@ def test_rag_eval_seed_suite_gates_and_report(tmp_path, capsys):
     assert main([*args[:-1], str(strict), "--threshold", "0.95", "--min-accuracy", "0.9"]) == 1
     assert main(["eval", "--compare", str(out), str(strict)]) == 0
     assert "questions flipped" in capsys.readouterr().out
+    # an index that also holds documents from elsewhere is named, not silently mixed into the figures
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "lighthouse.txt").write_text("The Kestrel Point Lighthouse was first lit in 1871.\n", encoding="utf-8")
+    assert main(["ingest", "--data-dir", str(tmp_path / "d"), str(other)]) == 0
+    assert "also holds" not in caplog.text
+    caplog.clear()
+    assert main([*args[:-1], str(tmp_path / "mixed"), "--threshold", "0.95"]) == 0
+    assert "also holds 1 document(s) not in" in caplog.text and "lighthouse.txt" in caplog.text
+    assert json.loads((tmp_path / "mixed" / "ours" / "summary.json").read_text())["config"]["other_documents"] == 1
