@@ -135,7 +135,7 @@ def print_sources(answer: Answer, paragraphs: Paragraphs | None = None) -> None:
     section; `--json` has the character offsets); for an abstention, the nearest text (not cited)."""
     if answer.abstained:
         print("\nNearest text found (it does not answer the question):")
-        for passage in answer.passages[:3]:
+        for _, passage in answer.nearest():
             print(f"  - {nearest_text(passage.chunk)}")
         return
     print("\nSources:")

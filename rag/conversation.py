@@ -244,7 +244,7 @@ def to_markdown(turns: Sequence[Turn], title: str = "Conversation") -> str:
         if answer.abstained:
             if answer.passages:
                 lines += ["Nearest text found (it does not answer the question):", ""]
-                for passage in answer.passages[:3]:
+                for _, passage in answer.nearest():
                     chunk = passage.chunk
                     where = with_offsets(passage_location(chunk, turn.paragraphs), chunk.start, chunk.end)
                     lines.append(f"- {chunk.source} ({where}): “{_shorten(chunk.text)}”")

@@ -8,6 +8,7 @@ Offsets are character offsets into the document's extracted text: `text[start:en
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -96,6 +97,27 @@ class Answer:
     notice: str = ""  # what the user should know about how this answer came about (a fallback, a model error)
     short: ShortAnswer | None = None  # the asked-for phrase itself, when the question asks for one and it is found
 
+    def nearest(self, count: int = 3) -> list[tuple[int, Passage]]:
+        """The passages to offer as the nearest text of an abstention, best first, with their index in `passages`:
+        up to `count`, a passage with the same words as one already offered (the same report as .md and .pdf) left
+        out.
+
+        Example:
+            >>> p = lambda source, text: Passage(Chunk(source, text, source, 0, len(text)), 1.0)
+            >>> passages = (p("a.md", "## Tides: high."), p("a.pdf", "Tides high"), p("b.txt", "Low."))
+            >>> a = Answer("q", "", True, passages=passages)
+            >>> [(i, passage.chunk.source) for i, passage in a.nearest()]
+            [(0, 'a.md'), (2, 'b.txt')]
+        """
+        seen: set[str] = set()
+        found = []
+        for index, passage in enumerate(self.passages):
+            key = word_key(passage.chunk.text)
+            if key not in seen and len(found) < count:
+                seen.add(key)
+                found.append((index, passage))
+        return found
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data, with the field names of this class (what `rag ask --json` prints)."""
         data = asdict(self)
@@ -106,3 +128,9 @@ class Answer:
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+def word_key(text: str) -> str:
+    """A text's words, lower-cased, without spacing, punctuation and markup: the same text read from two formats
+    (a PDF's line breaks and hyphens, a .docx's curly quotes, Markdown's `#`) gives the same key."""
+    return " ".join(re.findall(r"\w+", text.lower()))

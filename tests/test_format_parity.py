@@ -8,16 +8,21 @@ one, and every citation points at the exact text it quotes.
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 import numpy as np
 import pytest
 
 from rag import Assistant, Settings
+from rag.conversation import Turn
 from rag.evaluate import Verdict, load_suite, run_suite
 from rag.store import LocalEmbeddings
+from rag.types import word_key
 from tests.conftest import ROOT
 from tests.documents import read_outline, write_formats
+from ui.render import sources_html
 
 FORMATS = ROOT / "eval" / "formats"
 SOURCE = FORMATS / "lighthouse.md"
@@ -143,3 +148,13 @@ def test_the_same_text_in_two_files_is_quoted_once(tmp_path, make_assistant):
         assert len(quotes) == len(set(quotes)), (item.question, a.text)
         answered += not a.abstained
     assert answered >= 6  # the check above is not vacuous
+    # an abstention offers each nearest passage once too, on every surface (they all list `Answer.nearest`)
+    refusal = assistant.answer("Who painted the lighthouse in 1990?")
+    keys = [word_key(p.chunk.text) for p in refusal.passages]
+    assert refusal.abstained and len(set(keys)) < len(keys)  # both files' copies were retrieved
+    offered = refusal.nearest()
+    assert len(offered) == min(3, len(set(keys))) and len({word_key(p.chunk.text) for _, p in offered}) == len(offered)
+    cards = sources_html([Turn(refusal.question, refusal)])
+    shown = [word_key(html.unescape(text)) for text in re.findall(r'<div class="passage">(.*?)</div>', cards, re.S)]
+    assert len(shown) == len(offered) == len(set(shown))
+    assert all(refusal.passages[i] is p for i, p in offered)  # the index the card's "open" button uses

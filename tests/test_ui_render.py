@@ -217,7 +217,8 @@ def test_every_source_card_offers_its_whole_document():
     assert 'data-doc="1:1"' in panel and 'data-doc="0:1"' in panel
     assert 'title="Open evil &lt;doc&gt;.pdf: the whole document' in panel  # names are escaped everywhere
     chunk = Chunk("c9", "Nearby text.\n\nMore.", "b.md", 10, 29, sentences=((10, 22), (24, 29)), section="Causes")
-    abstained = Answer("Capital?", "The documents don't say.", True, (), (Passage(chunk, 0.2), Passage(chunk, 0.1)))
+    other = Chunk("c10", "Other text.", "b.md", 40, 51, sentences=((40, 51),), section="Causes")
+    abstained = Answer("Capital?", "The documents don't say.", True, (), (Passage(chunk, 0.2), Passage(other, 0.1)))
     turn = Turn("Capital?", abstained, paragraphs={("b.md", 10): 2})
     panel = render.sources_html([turn])
     assert 'data-doc="0:p0"' in panel and 'data-doc="0:p1"' in panel

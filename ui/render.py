@@ -230,7 +230,7 @@ def _answer_sources(answer: Answer, turn: int, paragraphs: Paragraphs | None = N
     if not answer.passages:
         return '<p class="muted">No passage came close.</p>'
     cards = []
-    for index, passage in enumerate(answer.passages[:NEAREST_SHOWN]):
+    for index, passage in answer.nearest(NEAREST_SHOWN):
         chunk = passage.chunk
         where, tooltip = passage_location(chunk, paragraphs), offsets(chunk.start, chunk.end)
         cards.append(

@@ -32,7 +32,7 @@ from rag.answer.phrases import asked_kind, find_phrase, scored_phrase, words_sha
 from rag.config import Settings
 from rag.lexical import tokenize
 from rag.sentence_vectors import span_vector
-from rag.types import Answer, Citation, Passage, ShortAnswer
+from rag.types import Answer, Citation, Passage, ShortAnswer, word_key
 
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion|dozen|half|percent)\b",
@@ -146,7 +146,7 @@ class ExtractiveAnswerer:
         for passage in passages:
             similarity = max(passage.similarity or 0.0, 0.0)
             for first, end, sentence in passage.chunk.sentence_texts():
-                keys = {(passage.chunk.source, first), _same_words(sentence)}
+                keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
                     continue
                 seen |= keys
@@ -222,12 +222,6 @@ def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:
             candidate = replace(candidate, score=candidate.score - PHRASE_PENALTY)
         checked.append(candidate)
     return sorted(checked, key=lambda c: -c.score)
-
-
-def _same_words(sentence: str) -> str:
-    """A sentence's words, lower-cased, without spacing and punctuation: the same sentence read from two formats
-    (line breaks and hyphens of a PDF, curly quotes of a .docx) gives the same key."""
-    return " ".join(re.findall(r"\w+", sentence.lower()))
 
 
 def _with_referent(passage: Passage, start: int, end: int) -> tuple[int, str]:
