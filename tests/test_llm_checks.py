@@ -13,10 +13,10 @@ import struct
 import pytest
 
 from rag import Assistant, Settings
-from rag.answer.claims import Claim, ClaimChecker, claim_sentences, missing_facts, split_claims
+from rag.answer.claims import Claim, ClaimCheck, ClaimChecker, claim_sentences, missing_facts, split_claims
 from rag.answer.evidence import Item, ReplyReader, offer, reply_schema
 from rag.answer.extractive import Candidate
-from rag.answer.generative import FLAG, SYSTEM_PROMPT, build_messages
+from rag.answer.generative import FLAG, SYSTEM_PROMPT, build_messages, gives_asked
 from rag.errors import ConfigError
 from rag.evaluate import fact_errors, judge, load_suite, summarize
 from rag.llm import LlamaCppChatModel, with_schema
@@ -166,6 +166,25 @@ def test_a_bare_answer_is_kept_and_an_answer_its_evidence_does_not_say_is_not(se
     )
     assert (refused.generated, refused.kept) == (1, 0) and "Russia" in refused.text  # the extractive answer
     assert refused.notice.startswith("The supported sentences did not give what the question asks for.")
+
+
+def test_an_asked_for_entity_counts_only_as_whole_words_of_its_evidence():
+    """`gives_asked` on the evidence itself (the end-to-end case above is re-pointed before it gets there)."""
+    crimea = "Which country's claims to Crimea would Trump's peace proposals recognize?"
+    evidence = sentence(
+        "Trump's proposals to recognize Russia's claims to Crimea drew sharp criticism from Ukrainian President "
+        "Volodymyr Zelenskiy."
+    )
+
+    def check(text: str, said: Candidate) -> ClaimCheck:
+        return ClaimCheck(Claim(text), True, 1.0, "", ((said.passage, said.start, said.end),))
+
+    assert gives_asked(crimea, check("Russia", evidence))
+    wrong = "Ukraine's claims to Crimea would Trump's peace proposals recognize."
+    assert not gives_asked(crimea, check(wrong, evidence))
+    city = "In which city did the talks end?"
+    dinner = sentence("The talks ended with a Parisian dinner in London.")
+    assert gives_asked(city, check("London", dinner)) and not gives_asked(city, check("Paris", dinner))
 
 
 def test_short_answer_not_in_a_cited_sentence_is_dropped(seed_data, embeddings):

@@ -37,7 +37,7 @@ from rag.answer.phrases import asked_kind, scored_phrase
 from rag.config import Settings
 from rag.errors import LLMError
 from rag.llm import LLMTimeout, build_chat_model, describe_failure, with_schema
-from rag.types import Answer, Citation, Passage, ShortAnswer
+from rag.types import Answer, Citation, Passage, ShortAnswer, word_key
 
 log = logging.getLogger(__name__)
 
@@ -321,9 +321,9 @@ def gives_asked(question: str, check: ClaimCheck) -> bool:
     if found is None:
         return False
     (start, end), _ = found
-    phrase = " ".join(check.claim.text[start:end].lower().split())
+    phrase = f" {word_key(check.claim.text[start:end])} "  # whole words: "Paris" is not in "Parisian"
     quoted = (p.chunk.text[s - p.chunk.start : e - p.chunk.start] for p, s, e in check.spans)
-    return any(phrase in " ".join(text.lower().split()) for text in quoted)
+    return any(phrase in f" {word_key(text)} " for text in quoted)
 
 
 def _cache_timings(chunk: Any, timings: dict[str, float]) -> None:
