@@ -112,8 +112,10 @@ class Answer:
         seen: set[str] = set()
         found = []
         for index, passage in enumerate(self.passages):
+            if len(found) == count:
+                break
             key = word_key(passage.chunk.text)
-            if key not in seen and len(found) < count:
+            if key not in seen:
                 seen.add(key)
                 found.append((index, passage))
         return found
