@@ -327,19 +327,40 @@ def _one_blas_thread() -> Iterator[None]:
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
-    centered = x - x.mean(axis=-1, keepdims=True)
-    variance = (centered * centered).mean(axis=-1, keepdims=True)
-    return centered / np.sqrt(variance + np.float32(eps)) * weight + bias
+    out = x - x.mean(axis=-1, keepdims=True)
+    variance = np.einsum("ij,ij->i", out, out)[:, None]
+    variance /= np.float32(x.shape[-1])
+    variance += np.float32(eps)
+    out /= np.sqrt(variance, out=variance)
+    out *= weight
+    out += bias
+    return out
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's "gelu", x·Φ(x) with the error function, in float32; erf by Abramowitz & Stegun 7.1.26 (|error| <
-    1.5e-7, about float32's rounding near 1)."""
-    z = np.abs(x) * np.float32(1 / math.sqrt(2))
-    t = np.float32(1) / (np.float32(0.3275911) * z + np.float32(1))
-    poly = t * (_A[0] + t * (_A[1] + t * (_A[2] + t * (_A[3] + t * _A[4]))))
-    erf = np.float32(1) - poly * np.exp(-z * z)
-    return np.float32(0.5) * x * (np.float32(1) + np.copysign(erf, x))
+    1.5e-7, about float32's rounding near 1). Computed in place on three buffers: this runs on every feed-forward
+    slice, and numpy's temporaries made it ~15% of a forward pass (4× slower than this)."""
+    z = np.abs(x)
+    z *= np.float32(1 / math.sqrt(2))
+    t = z * np.float32(0.3275911)
+    t += np.float32(1)
+    np.reciprocal(t, out=t)
+    tail = t * _A[4]  # becomes 1 - erf(|z|) = t·(a1 + t·(a2 + …))·exp(-z²)
+    for a in _A[3::-1]:
+        tail += a
+        tail *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    tail *= z
+    np.copysign(tail, x, out=tail)  # 1 + erf(x/√2) = 1 + sign(x)·(1 - tail) = 1 + sign(x) - sign(x)·tail
+    out = np.sign(x)
+    out += np.float32(1)
+    out -= tail
+    out *= x
+    out *= np.float32(0.5)
+    return out
 
 
 _A = tuple(np.float32(a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429))
