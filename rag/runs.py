@@ -87,7 +87,7 @@ def evaluate_suite(
     config = {"suite": str(suite), **settings.model_dump(mode="json"), "other_documents": len(others)}
     write_run(out / "ours", verdicts, summary, config)
     name = "ours" if settings.answer_mode == "extractive" else f"ours ({settings.answer_mode})"
-    view = RunView(name, verdicts, summary, threshold=settings.abstain_threshold)
+    view = RunView(name, verdicts, summary, threshold=settings.threshold())
     calibrated = None
     if settings.answer_mode == "extractive":  # its answers do not depend on the threshold, so one run gives the curve
         open_settings = settings.model_copy(update={"abstain_threshold": -math.inf})
@@ -102,7 +102,7 @@ def evaluate_suite(
         )
         e_verdicts, e_summary = run_suite(items, extractive, settings.k, progress)
         write_run(out / "extractive", e_verdicts, e_summary, {**config, "answer_mode": "extractive"})
-        views.append(RunView("extractive", e_verdicts, e_summary, threshold=settings.abstain_threshold))
+        views.append(RunView("extractive", e_verdicts, e_summary, threshold=settings.threshold()))
     if baseline:
         from rag.baseline import BaselineAssistant
 

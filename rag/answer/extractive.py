@@ -130,7 +130,7 @@ class ExtractiveAnswerer:
         normalize: Callable[[str], str] = lambda t: t,
         embed: Callable[[list[str]], Sequence[Sequence[float]]] | None = None,
     ) -> None:
-        self.threshold = settings.abstain_threshold
+        self.threshold = settings.threshold()
         self.max_sentences = settings.max_sentences
         self.idf = idf
         self.normalize = normalize
