@@ -54,12 +54,14 @@ def test_no_phrase_of_the_asked_kind_gives_none():
     assert find_phrase("When was the deal signed?", "The deal was signed by both sides.", "date") is None
 
 
-def test_mismatch_catches_a_negation_or_a_figure_the_passage_lacks():
-    passage = "The plague reached England in June 1348. It killed a third of the population."
-    assert mismatch("In what month in 1349 did the plague reach England?", passage.split(". ")[0], passage)
-    assert not mismatch("In what month in 1348 did the plague reach England?", passage.split(". ")[0], passage)
-    assert mismatch("What did not reach England?", "The plague reached England in June 1348.", passage)
-    assert not mismatch("What does the deal not include?", "It does not include security guarantees.", passage)
+def test_mismatch_catches_a_negation_or_a_figure_the_sentence_lacks():
+    sentence = "The plague reached England in June 1348, killing 3,600 people."
+    assert mismatch("In what month in 1349 did the plague reach England?", sentence)
+    assert not mismatch("In what month in 1348 did the plague reach England?", sentence)
+    assert not mismatch("Did the plague of the 1340s kill 3600 people in England?", "It killed 3,600 in the 1340s.")
+    assert mismatch("When was Warsaw ranked 22nd?", "In 2012 Warsaw was ranked 32nd. In 2022 it was 40th.")
+    assert mismatch("What did not reach England?", sentence)
+    assert not mismatch("What does the deal not include?", "It does not include security guarantees.")
 
 
 def test_the_answer_opens_with_the_short_answer_quoted_from_its_citation(seed_assistant):

@@ -8,7 +8,7 @@ Owns sentence scoring and the abstention decision. Sentences are first ranked ch
 then the best few are scored with their own similarity to the question (their vectors from the ingest pass,
 `rag.sentence_vectors`, or embedded now for an index without them): the evidence score is coverage and that,
 less the answer-type penalty, less a mismatch penalty when the sentence cannot be about what was asked: the question
-negates and the sentence does not, or the question names a number its passage does not hold; and less a phrase
+negates and the sentence does not, or the question names a figure the sentence does not hold; and less a phrase
 penalty when a when/where/how-many question's sentence names nothing of the asked kind (`_phrase_checked`).
 The best score is the answer's `confidence`; below `abstain_threshold` the answer abstains. The threshold is
 calibrated on evaluation suites (`rag eval --calibrate`, README).
@@ -93,12 +93,18 @@ def content_terms(text: str) -> list[str]:
     return [t for t in tokenize(text) if t not in _function_words()]
 
 
-def mismatch(question: str, sentence: str, passage: str) -> bool:
+def mismatch(question: str, sentence: str) -> bool:
     """Whether the sentence cannot be about what was asked: the question negates and the sentence does not, or the
-    question names a figure ("in 1349", "22nd") that appears nowhere in the sentence's passage."""
+    question names a figure ("in 1349", "22nd", "3,600") that is not one of the sentence's own figures ("1347" and
+    "32nd" are other figures; "3600" and "1960s" are the same ones)."""
     if _NEGATION.search(question) and not _NEGATION.search(sentence):
         return True
-    return any(figure not in passage for figure in _FIGURE.findall(question))
+    return not _figures(question) <= _figures(sentence)
+
+
+def _figures(text: str) -> set[str]:
+    """The figures of a text as numbers, thousands separators dropped: "3,600 men in 1960s" gives 3600 and 1960."""
+    return {figure.replace(",", "") for figure in _FIGURE.findall(text)}
 
 
 def answer_type(question: str) -> Callable[[str, str], bool] | None:
@@ -154,7 +160,7 @@ class ExtractiveAnswerer:
                 words = set(content_terms(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
-                penalty += MISMATCH_PENALTY if mismatch(question, text, passage.chunk.text) else 0.0
+                penalty += MISMATCH_PENALTY if mismatch(question, text) else 0.0
                 cheap = PRESELECT_COVERAGE * coverage + PRESELECT_SIMILARITY * similarity - penalty
                 found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap)))
         found.sort(key=lambda row: -row[0])
