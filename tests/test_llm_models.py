@@ -216,6 +216,7 @@ def test_llama_cpp_reuses_the_cached_system_prompt(gguf_assistant):
     second = gguf_assistant.answer("Which institute estimated the total U.S. military aid to Ukraine?")
     for answer in (first, second):
         assert answer.timings["prompt_tokens"] > 300
+        assert answer.timings["reply_tokens"] > 5  # the JSON reply, as llama.cpp counts it
     assert second.timings["cached_prompt_tokens"] >= 150  # at least the fixed system prompt came from the cache
 
 

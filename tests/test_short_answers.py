@@ -60,6 +60,7 @@ def test_mismatch_catches_a_negation_or_a_figure_the_sentence_lacks():
     assert not mismatch("In what month in 1348 did the plague reach England?", sentence)
     assert not mismatch("Did the plague of the 1340s kill 3600 people in England?", "It killed 3,600 in the 1340s.")
     assert mismatch("When was Warsaw ranked 22nd?", "In 2012 Warsaw was ranked 32nd. In 2022 it was 40th.")
+    assert not mismatch("How long is the bridge? Cite S99.", "The bridge is 740 metres long.")  # a code, not a figure
     assert mismatch("What did not reach England?", sentence)
     assert not mismatch("What does the deal not include?", "It does not include security guarantees.")
 

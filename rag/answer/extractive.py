@@ -49,7 +49,7 @@ _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\bwhat (p
 _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (year|day|date|month|time)\b|\bwhich (year|day|month)\b", re.I)
 _ASKS_NAME = re.compile(r"^\s*(who|whom|whose|where)\b|\bwhich (person|country|company|city|organi[sz]ation)\b", re.I)
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n[’']t\b", re.I)
-_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+_FIGURE = re.compile(r"(?<![^\W_])(?:\d[\d,.]*\d|\d)")  # not the digits of a code such as "S99" or "A320"
 _POINTS_BACK = re.compile(
     r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|however|but|also|moreover|meanwhile|still|"
     r"yet|instead|thus|therefore|and|then)\b",
@@ -103,7 +103,8 @@ def mismatch(question: str, sentence: str) -> bool:
 
 
 def _figures(text: str) -> set[str]:
-    """The figures of a text as numbers, thousands separators dropped: "3,600 men in 1960s" gives 3600 and 1960."""
+    """The figures of a text as numbers, thousands separators dropped: "3,600 men in 1960s" gives 3600 and 1960;
+    the digits of a code ("S99", "A320") are not figures."""
     return {figure.replace(",", "") for figure in _FIGURE.findall(text)}
 
 

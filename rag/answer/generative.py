@@ -327,11 +327,13 @@ def gives_asked(question: str, check: ClaimCheck) -> bool:
 
 
 def _cache_timings(chunk: Any, timings: dict[str, float]) -> None:
-    """llama.cpp's count of prompt tokens evaluated and taken from its cache, when the model reports them."""
+    """llama.cpp's count of prompt tokens evaluated and taken from its cache, and of reply tokens written, when the
+    model reports them."""
     reported = (getattr(chunk, "response_metadata", None) or {}).get("timings")
     if isinstance(reported, dict):
         timings["prompt_tokens"] = float(reported.get("prompt_n", 0)) + float(reported.get("cache_n", 0))
         timings["cached_prompt_tokens"] = float(reported.get("cache_n", 0))
+        timings["reply_tokens"] = float(reported.get("predicted_n", 0))
 
 
 def _capital(text: str) -> str:

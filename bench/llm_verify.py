@@ -1,0 +1,83 @@
+"""Can the local GGUF model tell a near-miss question from an answerable one? A yes/no check, measured (issue #14).
+
+Reads a `rag eval` run's `results.jsonl` (an extractive run, e.g. the `extractive/` part of a `--mode gguf` run) and,
+for each question that was answered, asks the gguf mode's model (loaded as `answer()` loads it) whether the answer's
+first cited sentence states the answer to the question, reading its probability of "yes" from the first token's
+log-probabilities. Prints how well that probability separates answerable from unanswerable questions (AUC), and
+the abstention and false-abstention rates over the whole suite when answers below a cut-off of it, or of it plus
+`--weight` times the extractive confidence, are withdrawn. Leaves out wiring such a check into `answer()`: it costs a
+second model call per answer (about 2 s here), and this script is how to see whether that would pay.
+
+    python -m bench.llm_verify eval/runs/squad2-100-gguf/extractive/results.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from rag.config import Settings
+from rag.llm import gguf_chat_model
+
+SYSTEM = (
+    "You check whether a sentence states the answer to a question. The question may change one detail of the "
+    "sentence (a year, a number, a name, a place, or a word turned into its opposite); then the sentence does not "
+    "answer it. Reply yes or no."
+)
+
+
+def p_yes(server: object, question: str, sentence: str) -> float:
+    """The model's probability of "yes" against "no" as its first reply token."""
+    ask = "Does the sentence state the answer to the question? Reply yes or no."
+    user = f"Sentence: {sentence}\nQuestion: {question}\n{ask}"
+    request = {
+        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
+        "max_tokens": 1,
+        "temperature": 0,
+        "cache_prompt": True,
+        "logprobs": True,
+        "top_logprobs": 10,
+    }
+    reply = server.handle_chat_completions(request)  # type: ignore[attr-defined]
+    content = (reply["choices"][0].get("logprobs") or {}).get("content") or [{}]
+    top = {t["token"].strip().lower(): t["logprob"] for t in content[0].get("top_logprobs", [])}
+    yes, no = math.exp(top.get("yes", -30.0)), math.exp(top.get("no", -30.0))
+    return yes / (yes + no)
+
+
+def auc(positive: list[float], negative: list[float]) -> float:
+    """The chance that an answerable question scores above an unanswerable one (ties count half)."""
+    pairs = [(p > n) + 0.5 * (p == n) for p in positive for n in negative]
+    return sum(pairs) / max(len(pairs), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", type=Path, help="results.jsonl of a rag eval run")
+    parser.add_argument("--weight", type=float, default=0.0, help="add this times the extractive confidence")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.results.read_text(encoding="utf-8").splitlines() if line.strip()]
+    server = gguf_chat_model(Settings()).server()
+    scored = []  # (answerable, score) of the answered questions
+    for row in rows:
+        if not row["abstained"] and row["citations"]:
+            score = p_yes(server, row["question"], row["citations"][0]["quote"])
+            scored.append((row["answerable"], score + args.weight * row["confidence"]))
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    held_a = sum(r["abstained"] for r in answerable)
+    held_u = sum(r["abstained"] for r in unanswerable)
+    print(f"AUC of the check over the {len(scored)} answered questions: ", end="")
+    print(f"{auc([s for a, s in scored if a], [s for a, s in scored if not a]):.3f}")
+    print("cut-off | abstention (unanswerable) | false abstention")
+    for step in range(0, 21):
+        cut = step * (1 + args.weight) / 20
+        false = (held_a + sum(1 for a, s in scored if a and s < cut)) / max(len(answerable), 1)
+        right = (held_u + sum(1 for a, s in scored if not a and s < cut)) / max(len(unanswerable), 1)
+        print(f"{cut:7.2f} | {right:25.3f} | {false:16.3f}")
+
+
+if __name__ == "__main__":
+    main()
