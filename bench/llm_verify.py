@@ -42,7 +42,10 @@ def p_yes(server: object, question: str, sentence: str) -> float:
     }
     reply = server.handle_chat_completions(request)  # type: ignore[attr-defined]
     content = (reply["choices"][0].get("logprobs") or {}).get("content") or [{}]
-    top = {t["token"].strip().lower(): t["logprob"] for t in content[0].get("top_logprobs", [])}
+    top: dict[str, float] = {}
+    for token in content[0].get("top_logprobs", []):  # "Yes" and "yes" may both appear: the likelier one counts
+        key = token["token"].strip().lower()
+        top[key] = max(top.get(key, -30.0), token["logprob"])
     yes, no = math.exp(top.get("yes", -30.0)), math.exp(top.get("no", -30.0))
     return yes / (yes + no)
 
