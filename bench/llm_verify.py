@@ -1,24 +1,26 @@
 """Can the local GGUF model tell a near-miss question from an answerable one? A yes/no check, measured (issue #14).
 
-Reads a `rag eval` run's `results.jsonl` (an extractive run, e.g. the `extractive/` part of a `--mode gguf` run) and,
-for each question that was answered, asks the gguf mode's model (loaded as `answer()` loads it) whether the answer's
-first cited sentence states the answer to the question, reading its probability of "yes" from the first token's
-log-probabilities. Prints how well that probability separates answerable from unanswerable questions (AUC), and
-the abstention and false-abstention rates over the whole suite when answers below a cut-off of it, or of it plus
-`--weight` times the extractive confidence, are withdrawn. Leaves out wiring such a check into `answer()`: it costs a
-second model call per answer (about 2 s here), and this script is how to see whether that would pay.
+Reads a `rag eval` run folder (an extractive run, e.g. the `extractive/` part of a `--mode gguf` run) and, for each
+question that was answered, asks the gguf mode's model (loaded as `answer()` loads it) whether the answer's first
+cited sentence states the answer to the question, reading its probability of "yes" from the first token's
+log-probabilities. Prints how well that probability separates answerable from unanswerable questions (AUC), and the
+abstention and false-abstention rates over the whole suite when answers below a cut-off of it, or of it plus
+`--weight` times the extractive confidence, are withdrawn (`rag.evaluate.sweep`, as `rag eval --calibrate`). Leaves
+out wiring such a check into `answer()`: it costs a second model call per answer (about 2 s here), and this script
+is how to see whether that would pay.
 
-    python -m bench.llm_verify eval/runs/squad2-100-gguf/extractive/results.jsonl
+    python -m bench.llm_verify eval/runs/squad2-100-gguf/extractive
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from rag.config import Settings
+from rag.evaluate import read_run, sweep
 from rag.llm import gguf_chat_model
 
 SYSTEM = (
@@ -58,28 +60,25 @@ def auc(positive: list[float], negative: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("results", type=Path, help="results.jsonl of a rag eval run")
+    parser.add_argument("run", type=Path, help="a run folder that rag eval wrote (e.g. RUN/extractive)")
     parser.add_argument("--weight", type=float, default=0.0, help="add this times the extractive confidence")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.results.read_text(encoding="utf-8").splitlines() if line.strip()]
+    verdicts, _ = read_run(args.run)
     server = gguf_chat_model(Settings()).server()
-    scored = []  # (answerable, score) of the answered questions
-    for row in rows:
-        if not row["abstained"] and row["citations"]:
-            score = p_yes(server, row["question"], row["citations"][0]["quote"])
-            scored.append((row["answerable"], score + args.weight * row["confidence"]))
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    held_a = sum(r["abstained"] for r in answerable)
-    held_u = sum(r["abstained"] for r in unanswerable)
-    print(f"AUC of the check over the {len(scored)} answered questions: ", end="")
-    print(f"{auc([s for a, s in scored if a], [s for a, s in scored if not a]):.3f}")
+    scored = []  # every verdict with the check's score as its confidence; one already abstained stays abstained
+    for v in verdicts:
+        if v.abstained or not v.citations:
+            scored.append(replace(v, confidence=-math.inf))
+        else:
+            score = p_yes(server, v.question, v.citations[0]["quote"]) + args.weight * v.confidence
+            scored.append(replace(v, confidence=score))
+    answered = [v for v in scored if v.confidence > -math.inf]
+    positive = [v.confidence for v in answered if v.answerable]
+    negative = [v.confidence for v in answered if not v.answerable]
+    print(f"AUC of the check over the {len(answered)} answered questions: {auc(positive, negative):.3f}")
     print("cut-off | abstention (unanswerable) | false abstention")
-    for step in range(0, 21):
-        cut = step * (1 + args.weight) / 20
-        false = (held_a + sum(1 for a, s in scored if a and s < cut)) / max(len(answerable), 1)
-        right = (held_u + sum(1 for a, s in scored if not a and s < cut)) / max(len(unanswerable), 1)
-        print(f"{cut:7.2f} | {right:25.3f} | {false:16.3f}")
+    for row in sweep(scored, [step * (1 + args.weight) / 20 for step in range(21)]):
+        print(f"{row['threshold']:7.2f} | {row['abstention_rate']:25.3f} | {row['false_abstention_rate']:16.3f}")
 
 
 if __name__ == "__main__":
