@@ -7,6 +7,8 @@ cosine of its vectors to fp32's. Leaves out recall: a variant far from fp32 is n
 
     python -m bench.quantized                 # 300 chunks of the first 60 RealTime QA articles
     python -m bench.quantized --texts 100
+
+Retrieval with an int8 model: `python -m bench.realtimeqa --int8 tensor` (see `use_int8`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,26 @@ def chunks(count: int) -> list[str]:
     for path in sorted(Path(CORPUS).glob("*.txt"))[:60]:
         texts += splitter.split_text(path.read_text(encoding="utf-8"))
     return texts[:count]
+
+
+def quantize(model, mode: str):
+    """`model` (a SentenceTransformer) with its Linear layers in int8, in place: `mode` "tensor" (one scale per
+    weight matrix) or "channel" (one per output row)."""
+    import torch
+    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
+
+    warnings.filterwarnings("ignore")  # torch.ao.quantization is deprecated (still in torch 2.13)
+    qconfig = {"tensor": default_dynamic_qconfig, "channel": per_channel_dynamic_qconfig}[mode]
+    torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear: qconfig}, dtype=torch.qint8, inplace=True)
+    return model
+
+
+def use_int8(mode: str) -> None:
+    """Make this process's rag load every embedding model through sentence-transformers (torch) and quantize it
+    (`quantize`): the int8 rows of `python -m bench.realtimeqa --int8 MODE`. A benchmark switch, not a setting."""
+    import rag.store
+
+    rag.store.load_model = lambda path: quantize(load_sentence_transformer(path), mode)
 
 
 def main() -> None:

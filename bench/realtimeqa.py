@@ -12,6 +12,7 @@ answers in one process.
     python -m bench.realtimeqa --weeks 2       # a quick run on the first two weeks' articles and questions
     python -m bench.realtimeqa --data DIR      # another set in the same format (docs.jsonl.gz, questions.jsonl)
     python -m bench.realtimeqa --only ours --index DIR   # keep ours' index in DIR; a later run only serves it
+    python -m bench.realtimeqa --int8 tensor   # ours with the embedding model's Linear layers in int8 (torch)
 
 A set is a folder holding `docs.jsonl.gz` (one article a line: `title`, `text`, `week`) and `questions.jsonl` (one
 question a line: `question`, `answer`, `week`, `answer_in_corpus`), as ../shared/benchmarks/realtimeqa-2023-q1.
@@ -89,6 +90,7 @@ def run_ours(
     index: Path | None = None,
     data: Path = DATA,
     weeks: int | None = None,
+    int8: str | None = None,
 ) -> dict:
     """Ingest into `index` (or a folder under `work`), re-ingest, then measure answering in a fresh serving process.
 
@@ -112,15 +114,16 @@ def run_ours(
         reingest_s = time.perf_counter() - began
         del assistant
     ingest_rss = peak_rss_mb()
-    served = serve_in_child(data_dir, data, weeks)
+    served = serve_in_child(data_dir, data, weeks, int8)
     figures = {"ingest_s": ingest_s, "reingest_s": reingest_s, "failed": failed, "ingest_peak_rss_mb": ingest_rss}
     return {**served, **figures}
 
 
-def serve_in_child(data_dir: Path, data: Path, weeks: int | None) -> dict:
+def serve_in_child(data_dir: Path, data: Path, weeks: int | None, int8: str | None = None) -> dict:
     """Answer the questions in a new process that only opens the index (its peak RSS is serving alone)."""
     command = [sys.executable, "-m", "bench.realtimeqa", "--child", "serve", "--index", str(data_dir)]
     command += ["--data", str(data)] + (["--weeks", str(weeks)] if weeks else [])
+    command += ["--int8", int8] if int8 else []
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -197,7 +200,9 @@ def run_tutorial(docs: list[dict], questions: list[dict], work: Path) -> dict:
     }
 
 
-def child(pipeline: str, weeks: int | None, data: Path = DATA, index: Path | None = None) -> None:
+def child(
+    pipeline: str, weeks: int | None, data: Path = DATA, index: Path | None = None, int8: str | None = None
+) -> None:
     docs, questions = load(weeks, data)
     if pipeline == "serve":
         result = serve(index, questions)
@@ -205,7 +210,7 @@ def child(pipeline: str, weeks: int | None, data: Path = DATA, index: Path | Non
         return
     with tempfile.TemporaryDirectory() as work:
         if pipeline == "ours":
-            result = run_ours(docs, questions, Path(work), index, data, weeks)
+            result = run_ours(docs, questions, Path(work), index, data, weeks, int8)
         else:
             result = run_tutorial(docs, questions, Path(work))
     chars = sum(len(article_text(d)) for d in docs)
@@ -235,10 +240,17 @@ def main() -> None:
     parser.add_argument("--only", choices=["ours", "tutorial"], help="run one pipeline only")
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     parser.add_argument("--data", type=Path, default=DATA, help=f"the benchmark set's folder (default: {DATA})")
+    parser.add_argument(
+        "--int8", choices=["tensor", "channel"], help="ours embeds with int8 Linear layers (bench.quantized.use_int8)"
+    )
     args = parser.parse_args()
     args.data = args.data.resolve()
+    if args.int8 and args.child in ("ours", "serve"):
+        from bench.quantized import use_int8
+
+        use_int8(args.int8)
     if args.child:
-        child(args.child, args.weeks, args.data, args.index and args.index.resolve())
+        child(args.child, args.weeks, args.data, args.index and args.index.resolve(), args.int8)
         return
     load(args.weeks, args.data)  # a folder that is not a set fails here, before anything runs
     results = []
@@ -248,6 +260,8 @@ def main() -> None:
             command += ["--weeks", str(args.weeks)]
         if args.index and pipeline == "ours":
             command += ["--index", str(args.index.resolve())]
+        if args.int8:
+            command += ["--int8", args.int8]
         output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
         results.append(json.loads(output.strip().splitlines()[-1]))
         print(f"{pipeline}: {results[-1]}", file=sys.stderr)
