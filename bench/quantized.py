@@ -8,7 +8,7 @@ cosine of its vectors to fp32's. Leaves out recall: a variant far from fp32 is n
     python -m bench.quantized                 # 300 chunks of the first 60 RealTime QA articles
     python -m bench.quantized --texts 100
 
-Retrieval with an int8 model: `python -m bench.realtimeqa --int8 tensor` (see `use_int8`).
+Retrieval with an int8 model: `python -m bench.realtimeqa --int8 channel` (see `use_int8`).
 """
 
 from __future__ import annotations
@@ -37,24 +37,16 @@ def chunks(count: int) -> list[str]:
     return texts[:count]
 
 
-def quantize(model, mode: str):
-    """`model` (a SentenceTransformer) with its Linear layers in int8, in place: `mode` "tensor" (one scale per
-    weight matrix) or "channel" (one per output row)."""
-    import torch
-    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
-
-    warnings.filterwarnings("ignore")  # torch.ao.quantization is deprecated (still in torch 2.13)
-    qconfig = {"tensor": default_dynamic_qconfig, "channel": per_channel_dynamic_qconfig}[mode]
-    torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear: qconfig}, dtype=torch.qint8, inplace=True)
-    return model
-
-
 def use_int8(mode: str) -> None:
-    """Make this process's rag load every embedding model through sentence-transformers (torch) and quantize it
-    (`quantize`): the int8 rows of `python -m bench.realtimeqa --int8 MODE`. A benchmark switch, not a setting."""
+    """Make this process's rag load every embedding model through sentence-transformers (torch) with int8 Linear
+    layers (`rag.int8.quantize`; `mode` "channel": one scale per output row, "tensor": one per matrix): the int8 rows
+    of `python -m bench.realtimeqa --int8 MODE`. "channel" is what `RAG_EMBEDDING_MODEL=minilm-int8` computes; the
+    index records the fp32 model here (a fresh benchmark index, never opened with another model)."""
     import rag.store
+    from rag.int8 import quantize
 
-    rag.store.load_model = lambda path: quantize(load_sentence_transformer(path), mode)
+    per_channel = {"tensor": False, "channel": True}[mode]
+    rag.store.load_model = lambda path, int8=False: quantize(load_sentence_transformer(path), per_channel)
 
 
 def main() -> None:

@@ -205,7 +205,8 @@ class Assistant:
         from rag.model_record import ModelId, rebuild
 
         with self._writing():
-            model = self.store.model or ModelId.of(self.settings.embedding_model_path())
+            choice = self.settings.embedding_choice()
+            model = self.store.model or ModelId.of(choice.folder, choice.int8)
             return rebuild(self.store, model, progress)
 
     def remove(self, source: str) -> int:

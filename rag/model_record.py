@@ -56,11 +56,15 @@ class ModelId:
     digest: str
 
     @classmethod
-    def of(cls, folder: Path | str) -> ModelId:
+    def of(cls, folder: Path | str, int8: bool = False) -> ModelId:
         """The identity of a sentence-transformers folder, from its small files and its weights' sizes (cheap: the
-        weights are not read)."""
+        weights are not read); `int8` (the folder's model with int8 Linear layers, `rag.int8`) is another model."""
+        from rag.int8 import VARIANT
+
         folder = Path(folder)
         digest = hashlib.sha256()
+        if int8:
+            digest.update(f"{VARIANT}\0".encode())
         files = [*_DECIDING, *_TOKENIZER, *(f"{p.parent.name}/config.json" for p in folder.glob("*/config.json"))]
         for name in sorted(set(files)):
             path = folder / name
@@ -70,7 +74,8 @@ class ModelId:
             path = folder / name
             if path.is_file():
                 digest.update(f"{name}\0{path.stat().st_size}\0".encode())
-        return cls(f"{folder.parent.name}/{folder.name}", digest.hexdigest()[:16])
+        name = f"{folder.parent.name}/{folder.name}" + (f" {VARIANT}" if int8 else "")
+        return cls(name, digest.hexdigest()[:16])
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -58,10 +58,14 @@ class LocalEmbeddings(Embeddings):
 
     _model: BertEncoder | SentenceTransformer | None = None
 
-    def __init__(self, model_path: os.PathLike | str, query_prefix: str = "", document_prefix: str = "") -> None:
-        """`query_prefix` and `document_prefix` go before questions and passages (models trained with them)."""
+    def __init__(
+        self, model_path: os.PathLike | str, query_prefix: str = "", document_prefix: str = "", int8: bool = False
+    ) -> None:
+        """`query_prefix` and `document_prefix` go before questions and passages (models trained with them); `int8`
+        loads the model with int8 Linear layers (`rag.int8`)."""
         self.model_path = str(model_path)
         self.query_prefix, self.document_prefix = query_prefix, document_prefix
+        self.int8 = int8
         self.texts_embedded = 0
         self._last_query: tuple[str, np.ndarray | None] = ("", None)
 
@@ -69,7 +73,7 @@ class LocalEmbeddings(Embeddings):
     def for_settings(cls, settings: Settings) -> LocalEmbeddings:
         """The configured model (`RAG_EMBEDDING_MODEL`, see `rag.embedding_models`) with its prefixes."""
         choice = settings.embedding_choice()
-        return cls(choice.folder, choice.query_prefix, choice.document_prefix)
+        return cls(choice.folder, choice.query_prefix, choice.document_prefix, choice.int8)
 
     @property
     def model(self) -> BertEncoder | SentenceTransformer:
@@ -77,7 +81,7 @@ class LocalEmbeddings(Embeddings):
         if self._model is None:
             with _MODEL_LOCK:
                 if self._model is None:
-                    self._model = load_model(self.model_path)
+                    self._model = load_model(self.model_path, self.int8)
         return self._model
 
     @model.setter
@@ -132,12 +136,17 @@ class LocalEmbeddings(Embeddings):
         return self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
 
 
-def load_model(model_path: str) -> BertEncoder | SentenceTransformer:
+def load_model(model_path: str, int8: bool = False) -> BertEncoder | SentenceTransformer:
     """The model of a sentence-transformers folder: a `rag.embed_fast.BertEncoder` when that computes it (a BERT
-    with mean pooling, as the bundled all-MiniLM-L6-v2), else sentence-transformers' own (`load_sentence_transformer`).
-    Both have the `encode(texts, batch_size=, normalize_embeddings=, show_progress_bar=)` this module calls."""
+    with mean pooling, as the bundled all-MiniLM-L6-v2), else sentence-transformers' own (`load_sentence_transformer`);
+    with `int8`, always sentence-transformers' with int8 Linear layers (`rag.int8`). All have the
+    `encode(texts, batch_size=, normalize_embeddings=, show_progress_bar=)` this module calls."""
     from rag.embed_fast import BertEncoder
 
+    if int8:
+        from rag.int8 import quantize
+
+        return quantize(load_sentence_transformer(model_path))
     return BertEncoder.for_folder(model_path) or load_sentence_transformer(model_path)
 
 
@@ -205,7 +214,7 @@ class Store:
         self.embeddings = embeddings
         self.manifest = Manifest(settings.data_dir)
         model_path = getattr(embeddings, "model_path", None)
-        self.model = ModelId.of(model_path) if model_path else None
+        self.model = ModelId.of(model_path, getattr(embeddings, "int8", False)) if model_path else None
         if check_model and self.model is not None:
             check(self.manifest, self.model, settings.data_dir)
         self.collection_name = self.manifest.get(COLLECTION) or settings.collection
