@@ -26,7 +26,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from rag.answer import ANSWERERS, LLM_MODES, Answerer
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, IndexBusyError, RagError, UnknownSourceError
-from rag.ingest.indexer import ChunkProgress, FileResult, IngestReport, ingest_paths, remove_source
+from rag.ingest.indexer import ChunkProgress, FileResult, IngestReport, PageProgress, ingest_paths, remove_source
 from rag.lexical import LexicalIndex, open_persisted
 from rag.manifest import WriterLock
 from rag.retrieve import HybridRetriever, document_to_passage
@@ -185,6 +185,7 @@ class Assistant:
         progress: Callable[[int, int, FileResult], None] | None = None,
         prefix: str = "",
         chunk_progress: ChunkProgress | None = None,
+        page_progress: PageProgress | None = None,
     ) -> IngestReport:
         """Ingest files and folders (see `rag.ingest.indexer.ingest_paths`) and refresh the BM25 index.
 
@@ -194,7 +195,7 @@ class Assistant:
         """
         with self._writing():
             paths = [Path(p) for p in paths]
-            report = ingest_paths(paths, self.store, self.settings, progress, prefix, chunk_progress)
+            report = ingest_paths(paths, self.store, self.settings, progress, prefix, chunk_progress, page_progress)
             if report.changed or report.repaired or len(self.retriever.lexical) != self.store.count():
                 self._reload_lexical()
             return report

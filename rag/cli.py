@@ -68,36 +68,82 @@ def _require_index(settings: Settings) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from rag.chain import Assistant
 
     assistant = Assistant(_settings(args), check_model=not args.rebuild)
     if args.rebuild:
         embedded = assistant.rebuild_index()
         print(f"rebuilt: {embedded} chunks embedded with {assistant.store.model}", file=sys.stderr)
-    bar = None
-
-    def progress(done: int, total: int, result) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="file", disable=total < 2 or not sys.stderr.isatty(), file=sys.stderr)
-        bar.update(1)
-        bar.set_postfix_str(f"{result.status}: {result.source}"[:60])
-
-    try:
-        report = assistant.ingest(args.paths, progress=progress)
-    finally:
-        if bar is not None:
-            bar.close()
+    with IngestBars(enabled=sys.stderr.isatty()) as bars:
+        report = assistant.ingest(
+            args.paths, progress=bars.file_done, chunk_progress=bars.chunks, page_progress=bars.pages
+        )
     for line in report.repaired:
         print(f"repaired: {line}", file=sys.stderr)
     for result in report.files:
         if result.reason:
             print(f"{result.status}: {printable(result.source)}: {result.reason}", file=sys.stderr)
+        for part in result.skipped:
+            print(f"left out of {printable(result.source)}: {part}", file=sys.stderr)
     print(report.summary())
     print(f"index: {assistant.settings.data_dir}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+class IngestBars:
+    """Progress of `rag ingest` on a terminal: a bar for the files (when there are several) and one for the file
+    being indexed, first its pages read (PDFs), then its chunks stored."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._files = None
+        self._file = None  # (source, unit, bar) of the file being indexed
+
+    def __enter__(self) -> IngestBars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close_file()
+        if self._files is not None:
+            self._files.close()
+
+    def file_done(self, done: int, total: int, result) -> None:
+        self._close_file()
+        if not self.enabled or total < 2:
+            return
+        if self._files is None:
+            self._files = self._bar(total, "files", "file", position=0)
+        self._files.update(1)
+        self._files.set_postfix_str(f"{result.status}: {result.source}"[:60])
+
+    def pages(self, source: str, done: int, total: int) -> None:
+        self._show(source, "pages", done, total)
+
+    def chunks(self, source: str, done: int, total: int) -> None:
+        self._show(source, "chunks", done, total)
+
+    def _show(self, source: str, unit: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self._file is None or self._file[:2] != (source, unit):
+            self._close_file()
+            name = printable(source)
+            label = f"{name[:30]} ({'reading' if unit == 'pages' else 'embedding'})"
+            self._file = (source, unit, self._bar(total, label, unit[:-1], position=1 if self._files else 0))
+        bar = self._file[2]
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def _bar(self, total: int, desc: str, unit: str, position: int):
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, position=position, leave=False)
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file[2].close()
+            self._file = None
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -274,11 +320,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
             f"{args.max_false_abstention:.0%}; set RAG_ABSTAIN_THRESHOLD={result.calibrated})"
         )
     summary = result.views[0].summary
+    recall = next(key for key in summary if key.startswith("recall@"))
     low = [
         f"{name} {summary[key]} < {floor}"
         for name, key, floor in (
             ("answer accuracy", "answer_accuracy", args.min_accuracy),
             ("abstention", "abstention_rate", args.min_abstention),
+            (recall, recall, args.min_recall),
         )
         if floor is not None and summary[key] is not None and summary[key] < floor
     ]
@@ -348,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"), help="compare two runs")
     evaluate.add_argument("--min-accuracy", type=float, help="exit 1 when answer accuracy is below this")
     evaluate.add_argument("--min-abstention", type=float, help="exit 1 when abstention is below this")
+    evaluate.add_argument(
+        "--min-recall", type=float, help="exit 1 when recall@k (answer inside a passage) is below this"
+    )
     evaluate.add_argument("--mode", choices=MODES, help="answer mode (default: RAG_ANSWER_MODE or extractive)")
     evaluate.set_defaults(run=cmd_eval)
 

@@ -50,10 +50,16 @@ def history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
 
 
 def location(
-    source: str, start: int, end: int, page: int | None = None, paragraph: int | None = None, section: str = ""
+    source: str,
+    start: int,
+    end: int,
+    page: int | None = None,
+    paragraph: int | None = None,
+    section: str = "",
+    ocr: bool = False,
 ) -> str:
     """Where a passage or quote sits, in words: its page (PDFs), paragraph and section, as far as they are known;
-    its character offsets (`offsets`) only when none is.
+    its character offsets (`offsets`) only when none is. Text read by OCR says so after its page.
 
     Example:
         >>> location("a.txt", 917, 1118, paragraph=14)
@@ -62,8 +68,15 @@ def location(
         'page 2 · paragraph 3 · Causes'
         >>> location("a.txt", 917, 1118)
         'chars 917–1118'
+        >>> location("scan.pdf", 0, 40, page=2, ocr=True)
+        'page 2, OCR'
     """
-    parts = (f"page {page}" if page else "", f"paragraph {paragraph}" if paragraph else "", section)
+    read = ", OCR" if ocr else ""
+    parts = (
+        f"page {page}{read}" if page else read.lstrip(", "),
+        f"paragraph {paragraph}" if paragraph else "",
+        section,
+    )
     return " · ".join(part for part in parts if part) or offsets(start, end)
 
 
@@ -82,7 +95,13 @@ def citation_location(citation: Citation, paragraphs: Paragraphs | None = None, 
     False. `paragraphs` (from `paragraphs_of`) holds the paragraph numbers."""
     paragraph = (paragraphs or {}).get((citation.source, citation.start))
     return location(
-        citation.source, citation.start, citation.end, citation.page, paragraph, citation.section if section else ""
+        citation.source,
+        citation.start,
+        citation.end,
+        citation.page,
+        paragraph,
+        citation.section if section else "",
+        citation.ocr,
     )
 
 
@@ -96,7 +115,7 @@ def passage_location(chunk: Chunk, paragraphs: Paragraphs | None = None) -> str:
     """Where a passage offered as the nearest text sits, in words (from its first sentence)."""
     start = passage_start(chunk)
     paragraph = (paragraphs or {}).get((chunk.source, start))
-    return location(chunk.source, chunk.start, chunk.end, chunk.page_at(start), paragraph, chunk.section)
+    return location(chunk.source, chunk.start, chunk.end, chunk.page_at(start), paragraph, chunk.section, chunk.ocr)
 
 
 def with_offsets(where: str, start: int, end: int) -> str:

@@ -1,11 +1,13 @@
 """The evaluation runner: suites of questions in, verdicts and metrics out.
 
 Owns the suite format (JSONL: `id`, `question`, `answerable`, `expected` as groups of accepted alternatives,
-optional `sources` and `asks`, the kind of phrase asked for), judging one answer against its item, and the summary
-metrics: answer accuracy (also within the answer's first 300 characters), short-answer accuracy (overall and per
-kind of phrase asked for), mean answer length, abstention, citation precision and validity, retrieval recall@k and
-MRR, latency. Every answer comes from `Assistant.answer`, the same path as the chat page and the CLI. Every
-expected string is matched one way, `holds`. Leaves out reports and plots (`rag.report`).
+optional `sources`, `asks`, the kind of phrase asked for, and `kind`, the part of a document holding the answer),
+judging one answer against its item, and the summary metrics: answer accuracy (also within the answer's first 300
+characters), short-answer accuracy (overall and per kind of phrase asked for), mean answer length, abstention,
+citation precision and validity, retrieval recall@k and MRR, latency, and per part of a document (prose, table,
+list, heading) recall, accuracy and abstention. Every answer comes from `Assistant.answer`, the same path as the
+chat page and the CLI. Every expected string is matched one way, `holds`. Leaves out reports and plots
+(`rag.report`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rag.errors import RagError
 from rag.types import Answer
 
 ASKS = ("person", "organization", "place", "date", "number")  # kinds of phrase an item may ask for (`asks`)
+PART_KINDS = ("prose", "table", "list", "heading")  # the part of a document an item's answer is in (`kind`)
 PREFIX_CHARS = 300  # answer accuracy is also counted on this many first characters of the answer as shown
 
 
@@ -35,6 +38,7 @@ class Item:
     expected: tuple[tuple[str, ...], ...] = ()
     sources: tuple[str, ...] = ()
     asks: str = ""  # one of ASKS when the expected string is the short phrase itself; "" otherwise
+    kind: str = ""  # one of PART_KINDS: the part of the document that holds the answer (or that a near miss imitates)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Verdict:
     notice: str = ""
     unsupported: list[list[str]] = field(default_factory=list)  # (sentence, why) the claim check left out
     asks: str = ""  # the item's kind of phrase asked for
+    kind: str = ""  # the item's part of a document (PART_KINDS)
     correct_prefix: bool = False  # correct, and the first PREFIX_CHARS characters of the answer hold every fact
     short: dict[str, Any] | None = None  # the answer's short answer (text, n, start, end), if it gave one
     short_correct: bool = False  # answered, and the short answer's text holds every expected fact
@@ -91,8 +96,12 @@ def _item(raw: dict[str, Any]) -> Item:
     if asks not in ("", *ASKS):
         msg = f"asks is {asks!r}, not one of {', '.join(ASKS)}"
         raise ValueError(msg)
+    kind = raw.get("kind", "")
+    if kind not in ("", *PART_KINDS):
+        msg = f"kind is {kind!r}, not one of {', '.join(PART_KINDS)}"
+        raise ValueError(msg)
     sources = tuple(raw.get("sources", ()))
-    return Item(str(raw["id"]), raw["question"], bool(raw["answerable"]), expected, sources, asks)
+    return Item(str(raw["id"]), raw["question"], bool(raw["answerable"]), expected, sources, asks, kind)
 
 
 def holds(text: str, groups: Sequence[Sequence[str]]) -> bool:
@@ -145,6 +154,7 @@ def judge(item: Item, answer: Answer, document_text: Callable[[str], str]) -> Ve
         notice=answer.notice,
         unsupported=[list(pair) for pair in answer.unsupported],
         asks=item.asks,
+        kind=item.kind,
         correct_prefix=correct and holds(answer.text[:PREFIX_CHARS], item.expected),
         short=asdict(answer.short) if answer.short is not None else None,
         short_correct=item.answerable and holds(short_text, item.expected),
@@ -199,7 +209,28 @@ def summarize(verdicts: Sequence[Verdict], k: int, short_answers: bool = True) -
         "latency_p50_ms": _percentile(latencies, 50),
         "latency_p95_ms": _percentile(latencies, 95),
         **_generation(verdicts),
+        **_by_part(verdicts, k),
     }
+
+
+def _by_part(verdicts: Sequence[Verdict], k: int) -> dict[str, Any]:
+    """Per part of a document (`kind`, when the suite labels its items): the answerable questions' count, recall@k
+    and accuracy, and the abstention on its near misses. Empty when no item is labelled."""
+    parts = {}
+    for kind in PART_KINDS:
+        answerable = [v for v in verdicts if v.kind == kind and v.answerable]
+        unanswerable = [v for v in verdicts if v.kind == kind and not v.answerable]
+        if answerable or unanswerable:
+            parts[kind] = {
+                "answerable": len(answerable),
+                "unanswerable": len(unanswerable),
+                f"recall@{k}": _ratio(
+                    sum(v.retrieval_rank is not None and v.retrieval_rank <= k for v in answerable), len(answerable)
+                ),
+                "answer_accuracy": _ratio(sum(v.correct for v in answerable), len(answerable)),
+                "abstention_rate": _ratio(sum(v.abstained for v in unanswerable), len(unanswerable)),
+            }
+    return {"by_kind": parts} if parts else {}
 
 
 def _short_answers(answerable: Sequence[Verdict]) -> dict[str, Any]:

@@ -494,6 +494,10 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         meta["page"] = chunk.page
     if chunk.page_breaks:
         meta["page_breaks"] = json.dumps(chunk.page_breaks, separators=(",", ":"))
+    if chunk.kinds:
+        meta["kinds"] = ",".join(chunk.kinds)
+    if chunk.ocr:
+        meta["ocr"] = True
     if chunk.sentence_vectors:
         meta[METADATA_KEY] = chunk.sentence_vectors
     return meta
@@ -514,4 +518,6 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         section=meta.get("section") or "",
         page_breaks=tuple(tuple(b) for b in json.loads(meta.get("page_breaks") or "[]")),  # type: ignore[arg-type]
         sentence_vectors=meta.get(METADATA_KEY) or "",
+        kinds=tuple(meta["kinds"].split(",")) if meta.get("kinds") else (),
+        ocr=bool(meta.get("ocr")),
     )

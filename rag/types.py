@@ -27,6 +27,8 @@ class Chunk:
     sentences: tuple[tuple[int, int], ...] = ()  # absolute (start, end) of each sentence in the chunk
     section: str = ""  # the heading path the chunk sits under ("Causes", "History › Causes"); "" when none
     page_breaks: tuple[tuple[int, int], ...] = ()  # (start offset, page number) of each page that begins inside it
+    kinds: tuple[str, ...] = ()  # each sentence's block kind (list_item, table_row, ...); () when all are paragraphs
+    ocr: bool = False  # some of its text was read from an image by OCR
     # each sentence's vector computed in context at ingest, packed by `rag.sentence_vectors` ("" when not stored)
     sentence_vectors: str = field(default="", repr=False, compare=False)
 
@@ -37,6 +39,10 @@ class Chunk:
             if start <= offset:
                 page = number
         return page
+
+    def kind_of(self, index: int) -> str:
+        """The block kind of sentence number `index` ("paragraph" for prose)."""
+        return self.kinds[index] if index < len(self.kinds) else "paragraph"
 
     def sentence_texts(self) -> list[tuple[int, int, str]]:
         """Each sentence of the chunk as (start, end, text), offsets absolute in the document."""
@@ -65,6 +71,7 @@ class Citation:
     page: int | None = None
     chunk_id: str = ""
     section: str = ""  # the heading path of the cited text, shown beside it ("page 2 · Causes")
+    ocr: bool = False  # the quote was read from a scanned page or image by OCR
 
 
 @dataclass(frozen=True)

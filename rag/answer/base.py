@@ -57,7 +57,9 @@ def cite(picks: Sequence[tuple[Passage, int, int]]) -> tuple[str, tuple[Citation
         match = next((c for c in citations if (c.source, c.start, c.end) == (chunk.source, start, end)), None)
         if match is None:
             page = chunk.page_at(start)  # the page of the cited sentence, not of the chunk's start
-            match = Citation(len(citations) + 1, chunk.source, start, end, quote, page, chunk.id, chunk.section)
+            match = Citation(
+                len(citations) + 1, chunk.source, start, end, quote, page, chunk.id, chunk.section, chunk.ocr
+            )
             citations.append(match)
         parts.append(f"{' '.join(quote.split())} [{match.n}]")
     return " ".join(parts), tuple(citations)

@@ -96,7 +96,9 @@ def compose(checks: Sequence[ClaimCheck], flag: bool) -> tuple[str, tuple[Citati
             if match is None:
                 quote = chunk.text[start - chunk.start : end - chunk.start]
                 page = chunk.page_at(start)
-                match = Citation(len(citations) + 1, chunk.source, start, end, quote, page, chunk.id, chunk.section)
+                match = Citation(
+                    len(citations) + 1, chunk.source, start, end, quote, page, chunk.id, chunk.section, chunk.ocr
+                )
                 citations.append(match)
             numbers.append(f"[{match.n}]")
         parts.append(f"{check.claim.text} {''.join(numbers)}")

@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from rag.config import Settings
@@ -36,16 +37,20 @@ ADDED, UNCHANGED, UPDATED, REMOVED, FAILED, SKIPPED = "added", "unchanged", "upd
 ChunkProgress = Callable[[str, int, int], None]
 """Called as a file's new version is written: (source, chunks stored so far, chunks in all); first with the chunks
 already stored (0, or what an interrupted run stored), then after each batch."""
+PageProgress = Callable[[str, int, int], None]
+"""Called as a paged file (a PDF) is read: (source, pages read, pages in all), after each page."""
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """What happened to one file: its status, chunk count and, when it failed, the one-line reason."""
+    """What happened to one file: its status, chunk count and, when it failed, the one-line reason; `skipped`
+    names each part of it that was left out of the index, with why ("page 3: OCR read no text")."""
 
     source: str
     status: str
     chunks: int = 0
     reason: str = ""
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,13 +164,15 @@ def ingest_paths(
     progress: Callable[[int, int, FileResult], None] | None = None,
     prefix: str = "",
     chunk_progress: ChunkProgress | None = None,
+    page_progress: PageProgress | None = None,
 ) -> IngestReport:
     """Ingest files and folders; a folder's run also removes the chunks of its files that are gone.
 
     Call it holding the data directory's writer lock. It first repairs what an interrupted run left (see
     `repair`), then writes each changed file as a new version that becomes visible only once complete, and at
     the end drops unfinished versions that this run did not resume. `progress(done, total, result)` is called
-    after each file, `chunk_progress` (see `ChunkProgress`) after each batch of chunks stored.
+    after each file, `chunk_progress` (see `ChunkProgress`) after each batch of chunks stored, `page_progress`
+    after each page of a PDF read.
 
     Example:
         >>> report = ingest_paths([Path("corpus")], store, settings)  # doctest: +SKIP
@@ -181,7 +188,8 @@ def ingest_paths(
     for done, found in enumerate(files, start=1):
         examples = done > len(files) - EXAMPLES_PER_RUN  # the newest: the first view offers theirs first
         known = indexed.get(found.source)
-        result = _ingest_file(found, known, store, settings, report, written, chunk_progress, examples)
+        hooks = (chunk_progress, page_progress)
+        result = _ingest_file(found, known, store, settings, report, written, hooks, examples)
         report.files.append(result)
         if progress:
             progress(done, len(files), result)
@@ -255,11 +263,12 @@ def _ingest_file(
     settings: Settings,
     report: IngestReport,
     written: set[str],
-    chunk_progress: ChunkProgress | None = None,
+    hooks: tuple[ChunkProgress | None, PageProgress | None] = (None, None),
     examples: bool = True,
 ) -> FileResult:
+    chunk_progress, page_progress = hooks
     try:
-        read = _read(found, known, settings)
+        read = _read(found, known, settings, page_progress)
     except IngestError as exc:
         log.info("%s failed: %s", found.source, exc)
         return FileResult(found.source, FAILED, reason=str(exc))
@@ -272,11 +281,11 @@ def _ingest_file(
     written.add(gen)
     version = Generation(gen, found.source, WRITING, print_)
     _write_version(store, found, version, document, chunks, known, report, chunk_progress, examples)
-    return FileResult(found.source, UPDATED if known else ADDED, len(chunks))
+    return FileResult(found.source, UPDATED if known else ADDED, len(chunks), skipped=document.skipped)
 
 
 def _read(
-    found: Found, known: DocumentInfo | None, settings: Settings
+    found: Found, known: DocumentInfo | None, settings: Settings, page_progress: PageProgress | None = None
 ) -> tuple[str, LoadedDocument, list[Chunk]] | None:
     """The file's fingerprint, text and chunks; None when its fingerprint says it is unchanged."""
     check_size(found.file, int(settings.max_file_mb * 1e6))
@@ -285,7 +294,10 @@ def _read(
     if known and known.fingerprint == print_:
         return None
     max_chars = int(settings.max_text_mb * 1e6)
-    document = load_file(found.file, found.source, data=data, max_chars=max_chars, max_pages=settings.max_pdf_pages)
+    on_page = partial(page_progress, found.source) if page_progress else None
+    document = load_file(
+        found.file, found.source, data=data, max_chars=max_chars, max_pages=settings.max_pdf_pages, on_page=on_page
+    )
     return print_, document, split_document(document, settings.chunk_size, settings.chunk_overlap)
 
 

@@ -13,6 +13,11 @@ wide as the rest, so it stays text). Each heading is a unit of its own: it start
 chunk's text (it helps retrieval), but `Chunk.sentences` lists only the sentences of the text under it, so no
 answerer can quote a heading. `Chunk.section` is the path of headings the chunk sits under ("History › Causes"),
 leaving out the document's title.
+When the loader read the document's structure (`LoadedDocument.blocks`, see `rag.ingest.blocks`), the blocks
+are taken as they are instead: heading blocks are headings, a paragraph, caption or footnote is cut into
+sentences, and each list item and table row is one quotable unit that no chunk cuts. The rows of a table stay in
+one chunk while they fit; a longer table is cut between rows, and each of its chunks carries the table's caption
+in its section ("Reservoirs › Table 2: Capacity"). `Chunk.kinds` gives each sentence's block kind.
 Leaves out reading files (`loaders`) and storing chunks (`indexer`).
 """
 
@@ -25,10 +30,11 @@ from dataclasses import dataclass, replace
 
 from sentencex import segment
 
+from rag.ingest.blocks import HEADING_KINDS, LINE_KINDS, clean
 from rag.ingest.loaders import LoadedDocument, looks_like_heading_line
 from rag.types import Chunk
 
-SPLITTER_VERSION = "5"
+SPLITTER_VERSION = "6"
 SECTION_SEPARATOR = " › "
 LEAD_WIDTH = 0.6
 """A block's first line is taken as its heading when at most this share of the widest line under it."""
@@ -48,6 +54,9 @@ class _Unit:
     level: int | None = None  # a heading's level (1 is the top); None when only its looks make it a heading
     name: str = ""  # a heading's text, without markup
     section: str = ""  # the heading path in effect at this unit
+    kind: str = "paragraph"  # the kind of block it comes from
+    context: str = ""  # the caption of the table it belongs to
+    ocr: bool = False  # read from an image
 
 
 def chunk_id(source: str, start: int, text: str) -> str:
@@ -69,6 +78,9 @@ def split_document(doc: LoadedDocument, chunk_size: int = 900, overlap: int = 1)
         start, end = units[0].start, units[-1].end
         text = doc.text[start:end]
         body = [u for u in units if not u.heading]
+        lead = body[0] if body else units[-1]
+        context = next((u.context for u in body if u.context), "")
+        kinds = tuple(u.kind for u in body)
         chunks.append(
             Chunk(
                 id=chunk_id(doc.source, start, text),
@@ -79,8 +91,10 @@ def split_document(doc: LoadedDocument, chunk_size: int = 900, overlap: int = 1)
                 title=doc.title,
                 page=doc.page_at(start),
                 sentences=tuple((u.start, u.end) for u in body),
-                section=(body[0] if body else units[-1]).section,
+                section=SECTION_SEPARATOR.join(part for part in (lead.section, context) if part),
                 page_breaks=tuple((s, number) for s, number in doc.pages if start < s < end),
+                kinds=kinds if any(kind != "paragraph" for kind in kinds) else (),
+                ocr=any(u.ocr for u in units),
             )
         )
 
@@ -118,6 +132,8 @@ def _extend(doc: LoadedDocument, chunks: list[Chunk], end: int) -> None:
 
 def _paragraphs(doc: LoadedDocument, chunk_size: int) -> list[list[_Unit]]:
     """The text's paragraphs, each as its list of sentences, and each heading as a paragraph of its own."""
+    if doc.blocks:
+        return _with_sections(_block_paragraphs(doc, chunk_size), doc)
     text, marked = doc.text, sorted(doc.headings)
     paragraphs: list[list[_Unit]] = []
     position = 0
@@ -131,6 +147,36 @@ def _paragraphs(doc: LoadedDocument, chunk_size: int) -> list[list[_Unit]]:
         if match:
             position = match.end()
     return _with_sections(paragraphs, doc)
+
+
+def _block_paragraphs(doc: LoadedDocument, chunk_size: int) -> list[list[_Unit]]:
+    """The paragraphs of a document whose loader gave its blocks: a heading is a paragraph of its own, the
+    sentences of a paragraph (caption, footnote) one, and the rows or items of one table or list together one, with
+    each row or item a single unit; a table's units carry its caption as their context."""
+    text = doc.text
+    paragraphs: list[list[_Unit]] = []
+    captions: dict[int, str] = {}
+    last_group = 0
+    for block in doc.blocks:
+        kind, span = block.kind, (block.start, block.end)
+        if kind in HEADING_KINDS:
+            name = clean(text[block.start : block.end])
+            paragraphs.append([_Unit(*span, True, block.level, name, kind=kind, ocr=block.ocr)])
+            last_group = 0
+            continue
+        if kind == "caption" and block.group:
+            captions[block.group] = clean(text[block.start : block.end])
+        context = captions.get(block.group, "") if kind in ("table_row", "caption") else ""
+        if kind in LINE_KINDS or kind == "code":
+            units = _cut_long(text, _Unit(*span, kind=kind, context=context, ocr=block.ocr), chunk_size)
+        else:
+            units = [replace(u, kind=kind, context=context, ocr=block.ocr) for u in _sentences(text, *span, chunk_size)]
+        if block.group and block.group == last_group:
+            paragraphs[-1].extend(units)
+        else:
+            paragraphs.append(units)
+        last_group = block.group
+    return paragraphs
 
 
 def _block(text: str, start: int, end: int, marked: list[tuple[int, int, int]], chunk_size: int) -> list[list[_Unit]]:
@@ -254,9 +300,9 @@ def _cut_long(text: str, unit: _Unit, chunk_size: int) -> list[_Unit]:
     while unit.end - start > chunk_size:
         cut = text.rfind(" ", start + chunk_size // 2, start + chunk_size)
         cut = cut if cut > start else start + chunk_size
-        pieces.append(_Unit(start, cut))
+        pieces.append(replace(unit, start=start, end=cut))
         start = _skip_spaces(text, cut, unit.end)
-    pieces.append(_Unit(start, unit.end))
+    pieces.append(replace(unit, start=start))
     return [p for p in pieces if p.end > p.start]
 
 
