@@ -214,19 +214,18 @@ def summarize(verdicts: Sequence[Verdict], k: int, short_answers: bool = True) -
 
 
 def _by_part(verdicts: Sequence[Verdict], k: int) -> dict[str, Any]:
-    """Per part of a document (`kind`, when the suite labels its items): the answerable questions' count, recall@k
-    and accuracy, and the abstention on its near misses. Empty when no item is labelled."""
+    """Per part of a document (`kind`, when the suite labels its items): the answerable questions' count, recall
+    (at the run's k) and accuracy, and the abstention on its near misses. Empty when no item is labelled."""
     parts = {}
     for kind in PART_KINDS:
         answerable = [v for v in verdicts if v.kind == kind and v.answerable]
         unanswerable = [v for v in verdicts if v.kind == kind and not v.answerable]
         if answerable or unanswerable:
+            found = sum(v.retrieval_rank is not None and v.retrieval_rank <= k for v in answerable)
             parts[kind] = {
                 "answerable": len(answerable),
                 "unanswerable": len(unanswerable),
-                f"recall@{k}": _ratio(
-                    sum(v.retrieval_rank is not None and v.retrieval_rank <= k for v in answerable), len(answerable)
-                ),
+                "recall": _ratio(found, len(answerable)),
                 "answer_accuracy": _ratio(sum(v.correct for v in answerable), len(answerable)),
                 "abstention_rate": _ratio(sum(v.abstained for v in unanswerable), len(unanswerable)),
             }

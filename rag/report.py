@@ -52,7 +52,37 @@ def headline_metrics(views: Sequence[RunView]) -> list[tuple[str, str]]:
     """(summary key, label) of the figures a report leads with; `recall@` stands for the run's recall@k."""
     generated = any("generated_sentences" in v.summary for v in views)
     short = any(v.summary.get("short_answer_accuracy") is not None for v in views)
-    return ANSWER_HEADLINE + (_short_headline(views) if short else []) + HEADLINE + (LLM_HEADLINE if generated else [])
+    rows = ANSWER_HEADLINE + (_short_headline(views) if short else []) + HEADLINE
+    return rows + _part_headline(views) + (LLM_HEADLINE if generated else [])
+
+
+def _part_headline(views: Sequence[RunView]) -> list[tuple[str, str]]:
+    """Recall, accuracy and abstention per part of a document (prose, table, list, heading), when the suite's
+    questions say which part holds their answer; keys are paths into the summary ("by_kind.table.recall")."""
+    parts = views[0].summary.get("by_kind") or {}
+    rows = []
+    for kind, figures in parts.items():
+        if figures["answerable"]:
+            rows.append((f"by_kind.{kind}.recall", f"retrieval recall@k, {kind} questions ({figures['answerable']})"))
+            rows.append((f"by_kind.{kind}.answer_accuracy", f"answer accuracy, {kind} questions"))
+        if figures["unanswerable"]:
+            rows.append(
+                (f"by_kind.{kind}.abstention_rate", f"abstention, {kind} near misses ({figures['unanswerable']})")
+            )
+    return rows
+
+
+def figure(summary: dict[str, Any], key: str) -> Any:
+    """The summary's figure for a headline key: a path of keys through nested figures ("by_kind.table.recall").
+
+    Example:
+        >>> figure({"by_kind": {"table": {"recall": 0.9}}, "mrr": 0.5}, "by_kind.table.recall"), figure({}, "mrr")
+        (0.9, None)
+    """
+    value: Any = summary
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _short_headline(views: Sequence[RunView]) -> list[tuple[str, str]]:
@@ -79,7 +109,7 @@ class RunView:
 def _value(summary: dict[str, Any], key: str) -> str:
     if key == "recall@":
         key = next((k for k in summary if k.startswith("recall@")), key)
-    value = summary.get(key)
+    value = figure(summary, key)
     return "n/a" if value is None else (f"{value:.3f}" if isinstance(value, float) and value <= 1 else f"{value}")
 
 

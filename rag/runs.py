@@ -21,7 +21,7 @@ from rag.chain import Assistant
 from rag.config import PROJECT_ROOT, Settings
 from rag.errors import ConfigError
 from rag.evaluate import calibrate, load_suite, read_run, run_suite, sweep, write_run
-from rag.report import RunView, headline_metrics, write_report
+from rag.report import RunView, figure, headline_metrics, write_report
 
 log = logging.getLogger(__name__)
 THRESHOLDS = [round(t, 3) for t in np.arange(0.0, 0.8001, 0.01)]
@@ -134,7 +134,7 @@ def headline(views: list[RunView]) -> str:
         if key == "recall@":
             key = next((k for k in view.summary if k.startswith("recall@")), key)
             return f"{view.summary.get(key)} ({key})"
-        value = view.summary.get(key)
+        value = figure(view.summary, key)
         return "n/a" if value is None else str(value)
 
     names = {"recall@": "recall@k"}

@@ -1,13 +1,14 @@
 """Metrics on small hand-made cases whose right values are worked out by hand, and the `rag eval` command."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from rag.cli import main
 from rag.errors import RagError
 from rag.evaluate import Item, calibrate, compare, holds, judge, load_suite, summarize, sweep
-from rag.report import RunView, write_report
+from rag.report import RunView, headline_metrics, write_report
 from rag.runs import headline
 from rag.types import Answer, Chunk, Citation, Passage, ShortAnswer
 from tests.conftest import ROOT
@@ -80,6 +81,21 @@ def test_right_answer_wrong_citation_bad_offsets_false_abstention():
     assert summary["citation_precision"] == round(2 / 3, 4)  # answerable citations: right, wrong, shifted
     assert summary["citation_validity"] == 0.75  # 3 of the 4 citations in all
     assert summary["recall@5"] == 0.5 and summary["mrr"] == round((1 + 0.5) / 4, 4)
+    assert "by_kind" not in summary  # no item says which part of a document holds its answer
+
+    tables = [replace(v, kind="table") for v in (right, wrong, honest, invented)]
+    by_kind = summarize([*tables, replace(shifted, kind="prose")], k=1)["by_kind"]
+    assert by_kind["table"] == {
+        "answerable": 2,
+        "unanswerable": 2,
+        "recall": 0.5,
+        "answer_accuracy": 0.5,
+        "abstention_rate": 0.5,
+    }
+    assert by_kind["prose"]["answerable"] == 1 and by_kind["prose"]["abstention_rate"] is None
+    assert ("by_kind.table.recall", "retrieval recall@k, table questions (2)") in headline_metrics(
+        [RunView("ours", [], {"by_kind": by_kind})]
+    )
 
 
 DATED = Item("q4", "When was Acme founded?", True, (("1999",),), asks="date")
