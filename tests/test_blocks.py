@@ -123,3 +123,27 @@ def test_ocr_blocks_mark_their_chunks():
     b.add("paragraph", "Read from an image.", ocr=True)
     chunks = split_document(built(b))
     assert [c.ocr for c in chunks] == [False, True]
+
+
+def test_a_pdf_reports_each_page_read_and_each_scan_read_by_ocr(tmp_path):
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from rag.ingest.loaders import load_file
+
+    scan = Image.new("L", (2550, 3300), 255)
+    ImageDraw.Draw(scan).text((300, 300), "The harbour wall was rebuilt in 1931.", fill=0, font_size=60)
+    scan.save(tmp_path / "scan.png")
+    pdf = canvas.Canvas(str(tmp_path / "mixed.pdf"))
+    for number in (1, 3):
+        pdf.drawString(72, 720, f"Typed page {number} of the minutes.")
+        pdf.showPage()
+        if number == 1:
+            pdf.drawImage(ImageReader(str(tmp_path / "scan.png")), 0, 0, width=612, height=792)
+            pdf.showPage()
+    pdf.save()
+    calls = []
+    doc = load_file(tmp_path / "mixed.pdf", on_page=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3), (4, 4)]  # three pages read, then the one scan read by OCR
+    assert "rebuilt in 1931" in doc.text and doc.page_at(doc.text.index("rebuilt")) == 2

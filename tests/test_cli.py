@@ -169,3 +169,25 @@ def test_the_embedding_model_loads_only_when_a_text_is_embedded(seed_assistant):
     assert embeddings._model is None  # building, checking the corpus and listing embed nothing
     assert not assistant.answer("Who signed the agreement on behalf of Ukraine?").abstained
     assert embeddings._model is not None
+
+
+def test_ingest_names_the_parts_of_a_document_it_left_out(tmp_path, capsys):
+    """A PDF whose second page is a scan of nothing: indexed from its first page, and the run says page 2 was left
+    out and why, instead of dropping it silently."""
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    blank = tmp_path / "blank.png"
+    Image.new("L", (1700, 2200), 255).save(blank)
+    (tmp_path / "docs").mkdir()
+    pdf = canvas.Canvas(str(tmp_path / "docs" / "notes.pdf"))
+    pdf.drawString(72, 720, "The harbour wall was rebuilt in 1931 after the winter storms.")
+    pdf.showPage()
+    pdf.drawImage(ImageReader(str(blank)), 0, 0, width=612, height=792)
+    pdf.showPage()
+    pdf.save()
+    code = main(["ingest", "--data-dir", str(tmp_path / "data"), str(tmp_path / "docs")])
+    captured = capsys.readouterr()
+    assert code == 0 and "1 added" in captured.out
+    assert "left out of notes.pdf: page 2: OCR read no text" in captured.err

@@ -127,7 +127,7 @@ def test_examples_follow_uploads_newest_first_and_each_is_answered_from_its_docu
 
 
 def test_only_examples_that_pass_the_check_are_offered(seed_assistant):
-    store, chunks = seed_assistant.store, seed_assistant._document_chunks
+    store, chunks = seed_assistant.store, seed_assistant.document_chunks
     made = [e.question for e in suggested(store, chunks)]
     asked = []
     kept = suggested(store, chunks, check=lambda e: asked.append(e.question) or not e.question.startswith("Who"))
@@ -154,7 +154,7 @@ def test_examples_are_stored_before_the_version_goes_live_and_deleted_with_it(ma
     assistant.ingest([folder])
     old = assistant.document("port-zephyr.md").gen
     sentence = "Port Zephyr is a small fishing harbour on a windy northern coast."
-    start = fact.read_text(encoding="utf-8").index(sentence)
+    start = assistant.document_text("port-zephyr.md").index(sentence)  # offsets into the extracted text
     made = {"question": "What is Port Zephyr?", "kind": "what", "start": start, "end": start + len(sentence)}
     assert seen_at_commit == [[made]]  # stored before the version went live
     assert examples_files(assistant.settings.data_dir) == [f"{old}.examples.json"]

@@ -117,6 +117,6 @@ def test_document_chunks_come_from_the_store(make_assistant, tmp_path):
     docs = write_docs(tmp_path / "docs", harbor="First sentence here. " * 200, mines="Other text. " * 50)
     assistant = make_assistant()
     assistant.ingest([docs])
-    chunks = assistant._document_chunks(source)
+    chunks = assistant.document_chunks(source)
     assert chunks and all(c.source == source for c in chunks)
     assert [c.start for c in chunks] == sorted(c.start for c in chunks)

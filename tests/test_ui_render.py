@@ -306,6 +306,9 @@ class FakeAssistant:
     def document(self, source: str):
         return SimpleNamespace(title="notes <1>" if source in self.texts else "")
 
+    def document_chunks(self, source: str) -> list:
+        return []
+
 
 def test_chat_page_opens_a_card_document(tmp_path):
     answer, _ = doc_answer()

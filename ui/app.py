@@ -230,11 +230,12 @@ class ChatPage:
         try:
             text = self.assistant.document_text(target.source)
             info = self.assistant.document(target.source)
+            chunks = self.assistant.document_chunks(target.source)
         except (RagError, OSError) as exc:
             log.warning("cannot show %s: %s", target.source, exc)
             return viewer.error_html(target.source, f"Cannot show {target.source}: {exc}")
         title = shown_title(info.title if info else "", text, target.source)
-        return viewer.document_html(target, text, title)
+        return viewer.document_html(target, text, title, chunks)
 
     def show_document(self, turns: Sequence[Turn] | None, event: gr.EventData) -> Any:
         """A click on an "Open document" button: the viewer's script sends which card's (`{"doc": key}`)."""

@@ -3,9 +3,10 @@ and upload results.
 
 Owns presentation only, and escapes every piece of document text, file name and message it shows. Each `[n]` of
 an answer links to `#src-<turn>-<n>`: its cited sentence, highlighted inside its passage in the sources panel (one
-card per passage, however many of its sentences are cited). A card says where its text sits in words (page,
-paragraph, section; the character offsets in a tooltip) and offers its whole document ("Open document", shown by
-`ui.viewer`). Leaves out answering, citations and storage (`rag`), and Gradio wiring (`ui.page`, `ui.app`).
+card per passage, however many of its sentences are cited; its table rows and list items shown as a table and a
+list, a cited row highlighted whole). A card says where its text sits in words (page, paragraph, section; the
+character offsets in a tooltip) and offers its whole document ("Open document", shown by `ui.viewer`). Leaves out
+answering, citations and storage (`rag`), and Gradio wiring (`ui.page`, `ui.app`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from rag.answer.base import abstention_text
 from rag.conversation import Paragraphs, Turn, citation_location, offsets, passage_location, with_offsets
 from rag.types import Answer, Citation, Passage, ShortAnswer
-from ui.viewer import card_key, nearest_key, open_button
+from ui.viewer import Mark, card_key, lines_of, marked_html, nearest_key, open_button
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~$])")
@@ -112,7 +113,9 @@ def highlighted_passage(
 ) -> str:
     """The passage's text around its cited sentences, each sentence in `<mark id="src-<turn>-<n>">` after an
     `[n]` label, all escaped; beyond `CONTEXT` characters either side of the marks the text is cut at a space.
-    The short answer, if given, is in bold inside its sentence's mark.
+    The short answer, if given, is in bold inside its sentence's mark. The chunk's table rows and list items are
+    shown as a table and a list (`ui.viewer.marked_html`): a cited row has its label's `<mark>` carry the id and
+    every cell highlighted, and a cited item is a `<li>` holding its mark.
     Returns "" when no citation's quote sits where its offsets say.
 
     Example:
@@ -121,31 +124,24 @@ def highlighted_passage(
         >>> highlighted_passage(p, [Citation(1, "a.txt", 20, 34, "It was <late>.", None, "c1")])
         'Kyiv won. <sup class="n">[1]</sup><mark id="src-0-1">It was &lt;late&gt;.</mark>'
     """
-    text, spans = passage.chunk.text, []
+    chunk = passage.chunk
+    text, spans = chunk.text, []
     for citation in sorted(citations, key=lambda c: c.start):
-        at = citation.start - passage.chunk.start
+        at = citation.start - chunk.start
         end = at + len(citation.quote)
         if at >= 0 and text[at:end] == citation.quote and (not spans or at >= spans[-1][1]):
             spans.append((at, end, citation.n))
     if not spans:
         return ""
-    pieces, position = [], 0
-    for at, end, n in spans:
-        pieces.append(html.escape(_context(text[position:at], first=position == 0)))
-        quote = _with_short(text, at, end, passage.chunk.start, short if short and short.n == n else None)
-        pieces.append(f'<sup class="n">[{n}]</sup><mark id="{anchor(turn, n)}">{quote}</mark>')
-        position = end
-    pieces.append(html.escape(_context(text[position:], last=True)))
-    return "".join(pieces)
+    marks = [_card_mark(at, end, n, turn, chunk.start, short) for at, end, n in spans]
+    return marked_html(text, marks, lines_of([chunk], chunk.start), _context)
 
 
-def _with_short(text: str, at: int, end: int, offset: int, short: ShortAnswer | None) -> str:
-    """`text[at:end]` escaped, with the short answer (document offsets; the passage starts at `offset`) in bold."""
-    if short is None or not at <= short.start - offset < short.end - offset <= end:
-        return html.escape(text[at:end])
-    s, e = short.start - offset, short.end - offset
-    bold = f'<b class="short">{html.escape(text[s:e])}</b>'
-    return html.escape(text[at:s]) + bold + html.escape(text[e:end])
+def _card_mark(at: int, end: int, n: int, turn: int, offset: int, short: ShortAnswer | None) -> Mark:
+    """How a card highlights citation `n` at `at:end` of its passage (which starts at document offset `offset`):
+    after its `[n]` label, with its id, the short answer in bold when it is this citation's."""
+    bold = (short.start - offset, short.end - offset) if short is not None and short.n == n else None
+    return Mark(at, end, f' id="{anchor(turn, n)}"', f'<sup class="n">[{n}]</sup>', bold=bold)
 
 
 def _context(text: str, first: bool = False, last: bool = False) -> str:
@@ -237,7 +233,7 @@ def _answer_sources(answer: Answer, turn: int, paragraphs: Paragraphs | None = N
             f'<div class="src-card nearest"><div class="src-head"><b>{html.escape(chunk.source)}</b> '
             f'<span class="where" title="{tooltip}">{html.escape(where)}</span>'
             f"{open_button(nearest_key(turn, index), chunk.source)}</div>"
-            f'<div class="passage">{html.escape(chunk.text)}</div></div>'
+            f'<div class="passage">{marked_html(chunk.text, (), lines_of([chunk], chunk.start))}</div></div>'
         )
     return (
         '<p class="abstain-note">No answer in the documents. <b>Nearest text found</b> '
@@ -391,6 +387,25 @@ table.docs th, table.docs td, table.uploads th, table.uploads td {
 table.docs th, table.uploads th { font-weight: 600; background: var(--background-fill-secondary); }
 table.docs td, table.uploads td { overflow-wrap: anywhere; }
 #active-filter { font-size: 0.9em; color: var(--body-text-color-subdued); }
+/* Tables and lists in a card or the viewer (ui.viewer.marked_html): a wide table scrolls inside its card; a cited
+   row is highlighted whole, like a cited sentence (dark text on yellow in both themes). */
+.rag-table-wrap { overflow-x: auto; max-width: 100%; margin: 0.3em 0; white-space: normal; }
+table.rag-table { border-collapse: collapse; width: auto; margin: 0; font-size: inherit; overflow-wrap: normal; }
+table.rag-table caption { caption-side: top; text-align: left; font-weight: 600; padding: 0 0 0.2em; }
+table.rag-table th, table.rag-table td { border: 1px solid var(--border-color-primary); padding: 0.2em 0.5em;
+  text-align: left; vertical-align: top; background: transparent; color: inherit; font-size: inherit; }
+table.rag-table thead th { font-weight: 600; background: var(--background-fill-secondary); }
+table.rag-table tbody th { font-weight: 600; }
+table.rag-table tr.cited > * { background: #ffe566; color: #1f1f1f; }
+.dark table.rag-table tr.cited > * { background: #f2d54e; }
+table.rag-table tr.cited sup.n { color: #1f1f1f; }
+.doc-viewer table.rag-table tr.near > * { background: #fff0a8; }
+.dark .doc-viewer table.rag-table tr.near > * { background: #eadb8f; }
+.doc-viewer table.rag-table tr.focus { outline: 2px solid #f5a623; outline-offset: -1px; }
+.doc-viewer table.rag-table mark.focus { outline: none; }
+.sources table.rag-table tr.flash > * { animation: flash 1.8s ease-out; }
+ul.rag-list { margin: 0.3em 0; padding-left: 1.4em; list-style: disc; white-space: normal; }
+ul.rag-list li { margin: 0.1em 0; }
 /* The first view: the documents at a glance under the title, example questions as chips under the question box. */
 #overview .overview { margin: 0; font-size: 0.95em; }
 #overview .doc-name { font-style: italic; }
@@ -413,9 +428,10 @@ document.addEventListener("click", (event) => {
   const folded = quote.closest("details");
   if (folded) folded.open = true;
   quote.scrollIntoView({behavior: "smooth", block: "center"});
-  quote.classList.remove("flash");
-  void quote.offsetWidth;
-  quote.classList.add("flash");
+  const shown = quote.closest("table.rag-table tr") || quote;  // a cited table row flashes whole
+  shown.classList.remove("flash");
+  void shown.offsetWidth;
+  shown.classList.add("flash");
 }, true);
 // Asking shows the newest messages even when the chat was scrolled up (the chat follows only when at the bottom).
 function showNewest() {

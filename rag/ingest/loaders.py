@@ -33,7 +33,8 @@ from rag.ingest.blocks import Block
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
-SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".html", ".htm", ".pdf", ".docx")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".html", ".htm", ".pdf", ".docx", *IMAGE_SUFFIXES)
 
 MARKUP_PER_CHAR = 10
 """HTML markup, and a .docx's unpacked bytes, may be this many times the text cap before they are refused unread."""
@@ -150,7 +151,7 @@ def load_file(
     text = loaded.text
     limits.check_text(len(text))
     if not text.strip():
-        msg = "no text could be extracted (empty, or a scanned PDF without a text layer); OCR a scan first (ocrmypdf)"
+        msg = "no text could be extracted (empty, or only images OCR could not read); check that the file shows text"
         raise IngestError(msg)
     headings = [text[start:end] for start, end, level in sorted(loaded.headings, key=lambda h: h[2] > 1)]
     title = choose_title(loaded.title, headings, text, path.stem, shorten=False)
@@ -278,13 +279,10 @@ def _looks_like_utf16(head: bytes) -> bool:
 
 
 def load_text(data: bytes, path: Path, limits: Limits) -> Extracted:
+    """Plain text as it is: its headings are read from the text by the splitter."""
     text = decode(data)
     limits.check_text(len(text))
-    title = ""
-    if path.suffix.lower() in (".md", ".markdown"):
-        heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
-        title = heading.group(1).strip() if heading else ""
-    return Extracted(text, title)
+    return Extracted(text)
 
 
 CLOSING = tuple('.?!:;"”’)')
@@ -306,11 +304,13 @@ def looks_like_heading_line(line: str) -> bool:
 
 
 _LOADERS: dict[str, str] = {
-    **dict.fromkeys(TEXT_SUFFIXES, "rag.ingest.loaders:load_text"),
+    ".txt": "rag.ingest.loaders:load_text",
+    **dict.fromkeys((".md", ".markdown"), "rag.ingest.markdown:load_markdown"),
     ".html": "rag.ingest.web:load_html",
     ".htm": "rag.ingest.web:load_html",
     ".pdf": "rag.ingest.pdf:load_pdf",
     ".docx": "rag.ingest.word:load_docx",
+    **dict.fromkeys(IMAGE_SUFFIXES, "rag.ingest.image:load_image"),
 }
 """Each format's loader, as "module:function", imported when a file of its kind is first read."""
 

@@ -53,8 +53,9 @@ def units(name: str) -> list[str]:
     if suffix == ".pdf":
         out = []
         for mode in ([], ["-layout"]):
-            text = subprocess.run(["pdftotext", *mode, str(path), "-"], capture_output=True, text=True,
-                                  check=True).stdout
+            text = subprocess.run(
+                ["pdftotext", *mode, str(path), "-"], capture_output=True, text=True, check=True
+            ).stdout
             out += text.splitlines()
         for extra in SCANNED.get(name, []):
             out += extra.read_text(encoding="utf-8").splitlines()
@@ -75,8 +76,9 @@ def units(name: str) -> list[str]:
 
 def main() -> int:
     problems = []
-    items = [json.loads(line) for line in (HERE / "suite.jsonl").read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    items = [
+        json.loads(line) for line in (HERE / "suite.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     ids = Counter(item["id"] for item in items)
     problems += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
     cache: dict[str, list[str]] = {}
@@ -103,9 +105,11 @@ def main() -> int:
                 problems.append(f"{where}: none of {group} is inside one line/cell/node of {item['sources']}")
     answerable = [i for i in items if i["answerable"]]
     table_list = sum(i["kind"] in ("table", "list") for i in answerable)
-    print(f"{len(items)} items: {len(answerable)} answerable, {len(items) - len(answerable)} unanswerable "
-          f"({(len(items) - len(answerable)) / len(items):.0%}); answerable table/list {table_list} "
-          f"({table_list / len(answerable):.0%})")
+    print(
+        f"{len(items)} items: {len(answerable)} answerable, {len(items) - len(answerable)} unanswerable "
+        f"({(len(items) - len(answerable)) / len(items):.0%}); answerable table/list {table_list} "
+        f"({table_list / len(answerable):.0%})"
+    )
     print("by kind (answerable / unanswerable):")
     for kind in sorted(KINDS):
         a = sum(i["kind"] == kind for i in answerable)

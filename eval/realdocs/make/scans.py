@@ -32,21 +32,32 @@ NOTICE = [
     ("title", "PORT OF CALDERMOUTH"),
     ("subtitle", "NOTICE TO MARINERS No. 14 of 2024"),
     ("heading", "Maintenance dredging of the inner harbour channel"),
-    ("para", "Mariners are advised that maintenance dredging of the inner harbour channel, between the North Pier "
-             "light and the swing bridge, will take place from 3 June 2024 to 28 June 2024. Work will continue "
-             "around the clock, except on Sundays."),
-    ("para", "The trailing suction hopper dredger Sandpiper (call sign MDKP7) will carry out the work. The dredged "
-             "material will be taken to the licensed disposal site at Carr Bank, about 6 nautical miles east of "
-             "the harbour entrance."),
+    (
+        "para",
+        "Mariners are advised that maintenance dredging of the inner harbour channel, between the North Pier "
+        "light and the swing bridge, will take place from 3 June 2024 to 28 June 2024. Work will continue "
+        "around the clock, except on Sundays.",
+    ),
+    (
+        "para",
+        "The trailing suction hopper dredger Sandpiper (call sign MDKP7) will carry out the work. The dredged "
+        "material will be taken to the licensed disposal site at Carr Bank, about 6 nautical miles east of "
+        "the harbour entrance.",
+    ),
     ("para", "While the dredger is working, the following restrictions apply:"),
     ("item", "1. All vessels in the inner harbour must keep their speed below 4 knots."),
     ("item", "2. No vessel may anchor within 200 metres of the dredger."),
     ("item", "3. Vessels must pass the dredger on the side shown by her signals and give her a wide berth."),
     ("item", "4. Small craft should keep to the marked channel and keep watch on VHF channel 12."),
-    ("para", "After the work the least depth in the dredged channel is expected to be 5.8 metres below chart "
-             "datum. A new survey of the channel will be published when the work is finished."),
-    ("para", "Enquiries should be made to the Harbour Master, Captain Alan Pryce, on 01947 602318 or on VHF "
-             "channel 12."),
+    (
+        "para",
+        "After the work the least depth in the dredged channel is expected to be 5.8 metres below chart "
+        "datum. A new survey of the channel will be published when the work is finished.",
+    ),
+    (
+        "para",
+        "Enquiries should be made to the Harbour Master, Captain Alan Pryce, on 01947 602318 or on VHF channel 12.",
+    ),
     ("sign", "Issued by the Harbour Master's Office, Caldermouth, 20 May 2024."),
 ]
 
@@ -58,15 +69,24 @@ LETTER = [
     ("para", "4 March 2024"),
     ("para", "Dear Mr Denby,"),
     ("heading", "Mill Lane, Linthwaite: carriageway resurfacing"),
-    ("para", "Thank you for your letter of 19 February 2024 on behalf of the Parish Council. I am pleased to "
-             "confirm that the resurfacing of Mill Lane, from its junction with Church Street to the bridge over "
-             "Clough Beck, has been included in this year's programme."),
-    ("para", "The work is scheduled for the week beginning 15 April 2024. The road will be closed to through "
-             "traffic between 9:30 am and 3:30 pm each day, and access for residents will be kept open at all "
-             "times. The estimated cost of the scheme is \u00a348,500, which will be met in full by the County "
-             "Council."),
-    ("para", "The footway on the north side will also be repaired, and the two gullies outside the primary school "
-             "will be cleared before the new surface is laid."),
+    (
+        "para",
+        "Thank you for your letter of 19 February 2024 on behalf of the Parish Council. I am pleased to "
+        "confirm that the resurfacing of Mill Lane, from its junction with Church Street to the bridge over "
+        "Clough Beck, has been included in this year's programme.",
+    ),
+    (
+        "para",
+        "The work is scheduled for the week beginning 15 April 2024. The road will be closed to through "
+        "traffic between 9:30 am and 3:30 pm each day, and access for residents will be kept open at all "
+        "times. The estimated cost of the scheme is \u00a348,500, which will be met in full by the County "
+        "Council.",
+    ),
+    (
+        "para",
+        "The footway on the north side will also be repaired, and the two gullies outside the primary school "
+        "will be cleared before the new surface is laid.",
+    ),
     ("para", "Yours sincerely,"),
     ("sign", "Priya Natarajan"),
     ("sign", "Area Highways Engineer"),
@@ -77,15 +97,17 @@ STYLES = {
     "subtitle": ParagraphStyle("s", fontName="Times-Bold", fontSize=12.5, leading=16, alignment=1, spaceAfter=14),
     "heading": ParagraphStyle("h", fontName="Times-Bold", fontSize=13, leading=17, spaceBefore=4, spaceAfter=10),
     "para": ParagraphStyle("p", fontName="Times-Roman", fontSize=12, leading=16, spaceAfter=9),
-    "item": ParagraphStyle("i", fontName="Times-Roman", fontSize=12, leading=16, leftIndent=10 * mm,
-                           firstLineIndent=-6 * mm, spaceAfter=5),
+    "item": ParagraphStyle(
+        "i", fontName="Times-Roman", fontSize=12, leading=16, leftIndent=10 * mm, firstLineIndent=-6 * mm, spaceAfter=5
+    ),
     "sign": ParagraphStyle("g", fontName="Times-Italic", fontSize=12, leading=16, spaceAfter=2),
 }
 
 
 def typeset(blocks, path: Path):
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=25 * mm,
-                            bottomMargin=25 * mm)
+    doc = SimpleDocTemplate(
+        str(path), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=25 * mm, bottomMargin=25 * mm
+    )
     story = []
     for kind, text in blocks:
         story.append(Paragraph(text.replace("&", "&amp;"), STYLES[kind]))
@@ -134,55 +156,92 @@ def mixed_text_pages(path: Path):
     p = Paragraph
     story = [
         p("Linthwaite Parish Council", title),
-        p("Minutes of the ordinary meeting held on Tuesday 12 March 2024 at 7:00 pm in the Old School, Linthwaite",
-          body),
-        p("Present: Cllr Janet Hirst (Chair), Cllr Robert Lumb (Vice-Chair), Cllr Anita Sykes, Cllr Peter Quarmby, "
-          "Cllr Hannah Ibbotson. In attendance: Mark Denby (Clerk) and four members of the public.", body),
+        p(
+            "Minutes of the ordinary meeting held on Tuesday 12 March 2024 at 7:00 pm in the Old School, Linthwaite",
+            body,
+        ),
+        p(
+            "Present: Cllr Janet Hirst (Chair), Cllr Robert Lumb (Vice-Chair), Cllr Anita Sykes, Cllr Peter Quarmby, "
+            "Cllr Hannah Ibbotson. In attendance: Mark Denby (Clerk) and four members of the public.",
+            body,
+        ),
         p("24/31 Apologies for absence", head),
-        p("Apologies were received from Cllr David Haigh (work commitments). County Councillor Sue Armitage also sent "
-          "her apologies.", body),
+        p(
+            "Apologies were received from Cllr David Haigh (work commitments). County Councillor Sue Armitage also sent "
+            "her apologies.",
+            body,
+        ),
         p("24/32 Minutes of the previous meeting", head),
-        p("The minutes of the meeting held on 13 February 2024 were approved as a true record and signed by the "
-          "Chair.", body),
+        p(
+            "The minutes of the meeting held on 13 February 2024 were approved as a true record and signed by the "
+            "Chair.",
+            body,
+        ),
         p("24/33 Highways: Mill Lane", head),
-        p("The Clerk reported that he had written to the County Council on 19 February 2024 about the condition of "
-          "Mill Lane, following complaints from residents about potholes near Clough Beck. A reply from the Area "
-          "Highways Engineer was received on 6 March 2024 and is attached to these minutes as Appendix A. The Council "
-          "welcomed the reply and asked the Clerk to put a notice about the road closure on the village noticeboard "
-          "and on the Council's website.", body),
+        p(
+            "The Clerk reported that he had written to the County Council on 19 February 2024 about the condition of "
+            "Mill Lane, following complaints from residents about potholes near Clough Beck. A reply from the Area "
+            "Highways Engineer was received on 6 March 2024 and is attached to these minutes as Appendix A. The Council "
+            "welcomed the reply and asked the Clerk to put a notice about the road closure on the village noticeboard "
+            "and on the Council's website.",
+            body,
+        ),
         p("24/34 Playground inspection", head),
-        p("Cllr Sykes reported on the annual inspection of the Recreation Ground play area, carried out on 28 "
-          "February 2024 by Pennine Play Safety Ltd. Two items were rated medium risk: a worn chain on the junior "
-          "swings and a loose bolt on the climbing frame. The Council agreed to accept a quote of \u00a3640 from "
-          "the same company for the repairs.", body),
+        p(
+            "Cllr Sykes reported on the annual inspection of the Recreation Ground play area, carried out on 28 "
+            "February 2024 by Pennine Play Safety Ltd. Two items were rated medium risk: a worn chain on the junior "
+            "swings and a loose bolt on the climbing frame. The Council agreed to accept a quote of \u00a3640 from "
+            "the same company for the repairs.",
+            body,
+        ),
         PageBreak(),
         p("(Appendix A: the scanned letter replaces this page.)", body),
         PageBreak(),
         p("24/35 Finance", head),
-        p("The Council noted that the bank balance at 29 February 2024 was \u00a323,418.62. The following payments "
-          "were approved: Clerk's salary for March, \u00a3712.40; Linthwaite Village Hall, room hire, \u00a345.00; "
-          "Yorkshire Local Councils Associations, annual subscription, \u00a3384.00.", body),
+        p(
+            "The Council noted that the bank balance at 29 February 2024 was \u00a323,418.62. The following payments "
+            "were approved: Clerk's salary for March, \u00a3712.40; Linthwaite Village Hall, room hire, \u00a345.00; "
+            "Yorkshire Local Councils Associations, annual subscription, \u00a3384.00.",
+            body,
+        ),
         p("24/36 Planning", head),
-        p("Application 2024/0188, a two-storey extension at 14 Weavers Row: no objection. Application 2024/0203, "
-          "change of use of the former Co-op building to two flats: the Council objected because no parking is "
-          "provided.", body),
+        p(
+            "Application 2024/0188, a two-storey extension at 14 Weavers Row: no objection. Application 2024/0203, "
+            "change of use of the former Co-op building to two flats: the Council objected because no parking is "
+            "provided.",
+            body,
+        ),
         p("24/37 Annual Parish Meeting", head),
-        p("The Annual Parish Meeting will be held on Tuesday 23 April 2024 at 7:00 pm. The Chair will give the "
-          "annual report and local groups will be invited to speak.", body),
+        p(
+            "The Annual Parish Meeting will be held on Tuesday 23 April 2024 at 7:00 pm. The Chair will give the "
+            "annual report and local groups will be invited to speak.",
+            body,
+        ),
         p("24/38 Date of the next meeting", head),
-        p("The next ordinary meeting of the Council will be held on Tuesday 9 April 2024 at 7:00 pm in the Old "
-          "School. The meeting closed at 8:47 pm.", body),
+        p(
+            "The next ordinary meeting of the Council will be held on Tuesday 9 April 2024 at 7:00 pm in the Old "
+            "School. The meeting closed at 8:47 pm.",
+            body,
+        ),
         Spacer(1, 10 * mm),
         p("Signed ........................................ (Chair)      Date ....................", body),
     ]
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=22 * mm,
-                            bottomMargin=22 * mm, title="Linthwaite Parish Council minutes, 12 March 2024")
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=22 * mm,
+        rightMargin=22 * mm,
+        topMargin=22 * mm,
+        bottomMargin=22 * mm,
+        title="Linthwaite Parish Council minutes, 12 March 2024",
+    )
 
     def footer(canvas, doc_):
         canvas.saveState()
         canvas.setFont("Helvetica", 8.5)
-        canvas.drawCentredString(A4[0] / 2, 12 * mm, f"Linthwaite Parish Council  \u00b7  12 March 2024  \u00b7  "
-                                                     f"page {doc_.page} of 3")
+        canvas.drawCentredString(
+            A4[0] / 2, 12 * mm, f"Linthwaite Parish Council  \u00b7  12 March 2024  \u00b7  page {doc_.page} of 3"
+        )
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -90,14 +90,37 @@ def styles():
     base = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=base["BodyText"], fontName="Times-Roman", fontSize=10.5, leading=14)
     return {
-        "title": ParagraphStyle("title", parent=base["Title"], fontName="Helvetica-Bold", fontSize=22, leading=27,
-                                textColor=colors.HexColor("#1f4e79"), alignment=0),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontName="Helvetica", fontSize=12, leading=16,
-                                   textColor=colors.HexColor("#444444")),
-        "h1": ParagraphStyle("h1", parent=base["Heading1"], fontName="Helvetica-Bold", fontSize=15, leading=19,
-                             textColor=colors.HexColor("#1f4e79"), spaceBefore=10, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName="Helvetica-Bold", fontSize=12, leading=15,
-                             spaceBefore=8, spaceAfter=4),
+        "title": ParagraphStyle(
+            "title",
+            parent=base["Title"],
+            fontName="Helvetica-Bold",
+            fontSize=22,
+            leading=27,
+            textColor=colors.HexColor("#1f4e79"),
+            alignment=0,
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", parent=body, fontName="Helvetica", fontSize=12, leading=16, textColor=colors.HexColor("#444444")
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base["Heading1"],
+            fontName="Helvetica-Bold",
+            fontSize=15,
+            leading=19,
+            textColor=colors.HexColor("#1f4e79"),
+            spaceBefore=10,
+            spaceAfter=6,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base["Heading2"],
+            fontName="Helvetica-Bold",
+            fontSize=12,
+            leading=15,
+            spaceBefore=8,
+            spaceAfter=4,
+        ),
         "body": body,
         "caption": ParagraphStyle("caption", parent=body, fontName="Helvetica-Oblique", fontSize=9, leading=11),
         "cell": ParagraphStyle("cell", parent=body, fontName="Helvetica", fontSize=9.5, leading=12),
@@ -134,79 +157,108 @@ def story():
         p("Fellside Water: clean, reliable water for 1.42 million people in the northern fells and dales", "subtitle"),
         Spacer(1, 6 * mm),
         p("Key figures 2023", "h1"),
-        p("We supplied 61.8 billion litres of drinking water in 2023, slightly more than in 2022, through 9,870 "
-          "kilometres of mains. Leakage fell for the fourth year running, to 118 megalitres a day<super>1</super>, "
-          "and 99.97% of samples met every drinking water standard<super>2</super>."),
+        p(
+            "We supplied 61.8 billion litres of drinking water in 2023, slightly more than in 2022, through 9,870 "
+            "kilometres of mains. Leakage fell for the fourth year running, to 118 megalitres a day<super>1</super>, "
+            "and 99.97% of samples met every drinking water standard<super>2</super>."
+        ),
         Spacer(1, 3 * mm),
-        table([
-            ["Measure", "2023", "2022"],
-            ["Drinking water supplied (billion litres)", "61.8", "60.9"],
-            ["Customers served", "1.42 million", "1.40 million"],
-            ["Leakage (Ml/d)", "118", "127"],
-            ["Mains renewed (km)", "214", "188"],
-            ["Water quality compliance", "99.97%", "99.95%"],
-            ["Written complaints", "3,412", "3,980"],
-            ["Supply interruptions over 3 hours (properties)", "2,145", "3,067"],
-        ], [95 * mm, 35 * mm, 35 * mm]),
+        table(
+            [
+                ["Measure", "2023", "2022"],
+                ["Drinking water supplied (billion litres)", "61.8", "60.9"],
+                ["Customers served", "1.42 million", "1.40 million"],
+                ["Leakage (Ml/d)", "118", "127"],
+                ["Mains renewed (km)", "214", "188"],
+                ["Water quality compliance", "99.97%", "99.95%"],
+                ["Written complaints", "3,412", "3,980"],
+                ["Supply interruptions over 3 hours (properties)", "2,145", "3,067"],
+            ],
+            [95 * mm, 35 * mm, 35 * mm],
+        ),
         Spacer(1, 2 * mm),
         p("Table 1. Key figures for the year ended 31 December 2023, with 2022 for comparison.", "caption"),
         p("Chief executive's review", "h1"),
-        p("It has been a year of steady progress. Our teams renewed 214 kilometres of water mains, the most in a "
-          "single year since the company was formed, and we cut the number of properties that lost supply for "
-          "more than three hours by almost a third. Written complaints fell to 3,412, and the average time to "
-          "answer a call to our contact centre came down to 41 seconds."),
-        p("The dry summer tested the network. Demand peaked at 212 megalitres on 12 July 2023, the highest day "
-          "we have recorded, and for eleven days we moved water from Carrow Moss to the eastern towns through the "
-          "Thirlby link main. No hosepipe ban was needed. I would like to thank every colleague who worked through "
-          "those weeks, and our customers, who answered our call to save water."),
-        p("Next year we begin the largest programme in our history: &#163;1.1 billion over five years to "
-          "strengthen our dams, build a second treatment stream at Ashgill and replace lead pipes in 18,000 "
-          "homes. &#8212; Ruth Calloway, Chief Executive"),
+        p(
+            "It has been a year of steady progress. Our teams renewed 214 kilometres of water mains, the most in a "
+            "single year since the company was formed, and we cut the number of properties that lost supply for "
+            "more than three hours by almost a third. Written complaints fell to 3,412, and the average time to "
+            "answer a call to our contact centre came down to 41 seconds."
+        ),
+        p(
+            "The dry summer tested the network. Demand peaked at 212 megalitres on 12 July 2023, the highest day "
+            "we have recorded, and for eleven days we moved water from Carrow Moss to the eastern towns through the "
+            "Thirlby link main. No hosepipe ban was needed. I would like to thank every colleague who worked through "
+            "those weeks, and our customers, who answered our call to save water."
+        ),
+        p(
+            "Next year we begin the largest programme in our history: &#163;1.1 billion over five years to "
+            "strengthen our dams, build a second treatment stream at Ashgill and replace lead pipes in 18,000 "
+            "homes. &#8212; Ruth Calloway, Chief Executive"
+        ),
         PageBreak(),
         p("Our reservoirs", "h1"),
-        p("Fellside Water draws 70% of its water from six impounding reservoirs in the fells; the rest comes from "
-          "boreholes in the sandstone of the Eden valley. Reservoir stocks ended the year at 91% of usable "
-          "capacity<super>3</super>, against a long-term average of 86% for the time of year. Table 2 lists each "
-          "reservoir."),
+        p(
+            "Fellside Water draws 70% of its water from six impounding reservoirs in the fells; the rest comes from "
+            "boreholes in the sandstone of the Eden valley. Reservoir stocks ended the year at 91% of usable "
+            "capacity<super>3</super>, against a long-term average of 86% for the time of year. Table 2 lists each "
+            "reservoir."
+        ),
         Spacer(1, 3 * mm),
-        table([
-            ["Reservoir", "Capacity (Ml)", "Full", "Built"],
-            ["Millbeck", "6,200", "100%", "1902"],
-            ["Greystone", "4,850", "92%", "1911"],
-            ["Ashgill", "3,120", "88%", "1897"],
-            ["Low Fold", "2,760", "95%", "1934"],
-            ["Carrow Moss", "9,400", "81%", "1958"],
-            ["Thirlby", "1,980", "100%", "1926"],
-            ["Total", "28,310", "91%", ""],
-        ], [60 * mm, 35 * mm, 25 * mm, 25 * mm], total_row=True),
+        table(
+            [
+                ["Reservoir", "Capacity (Ml)", "Full", "Built"],
+                ["Millbeck", "6,200", "100%", "1902"],
+                ["Greystone", "4,850", "92%", "1911"],
+                ["Ashgill", "3,120", "88%", "1897"],
+                ["Low Fold", "2,760", "95%", "1934"],
+                ["Carrow Moss", "9,400", "81%", "1958"],
+                ["Thirlby", "1,980", "100%", "1926"],
+                ["Total", "28,310", "91%", ""],
+            ],
+            [60 * mm, 35 * mm, 25 * mm, 25 * mm],
+            total_row=True,
+        ),
         Spacer(1, 2 * mm),
         p("Table 2. Capacity and stock of each reservoir at 31 December 2023.", "caption"),
         p("Dam safety", "h2"),
-        p("Every dam was inspected by a qualified panel engineer in 2023. The inspecting engineer for Carrow Moss, "
-          "our largest reservoir, recommended new wave protection on the upstream face; the work started in "
-          "October 2023 and will be finished in the summer of 2024. Greystone's spillway was rebuilt in 2021 and "
-          "needed no further work."),
+        p(
+            "Every dam was inspected by a qualified panel engineer in 2023. The inspecting engineer for Carrow Moss, "
+            "our largest reservoir, recommended new wave protection on the upstream face; the work started in "
+            "October 2023 and will be finished in the summer of 2024. Greystone's spillway was rebuilt in 2021 and "
+            "needed no further work."
+        ),
         p("Water resources", "h2"),
-        p("Our water resources plan looks 25 years ahead. It forecasts that demand will grow by 0.4% a year as "
-          "new homes are built, and that a drier climate will reduce the yield of our reservoirs by 6% by 2050. "
-          "The plan closes the gap by reducing leakage to 95 megalitres a day by 2030, by installing 120,000 "
-          "smart meters, and by raising the top water level at Low Fold by 1.5 metres."),
+        p(
+            "Our water resources plan looks 25 years ahead. It forecasts that demand will grow by 0.4% a year as "
+            "new homes are built, and that a drier climate will reduce the yield of our reservoirs by 6% by 2050. "
+            "The plan closes the gap by reducing leakage to 95 megalitres a day by 2030, by installing 120,000 "
+            "smart meters, and by raising the top water level at Low Fold by 1.5 metres."
+        ),
         PageBreak(),
         p("Investment and finance", "h1"),
-        p("We invested &#163;186 million in 2023<super>4</super>, of which &#163;74 million went on renewing "
-          "mains and &#163;29 million on our treatment works. Revenue was &#163;412 million and operating profit "
-          "&#163;118 million. The average household bill was &#163;398 a year, or about &#163;1.09 a day."),
+        p(
+            "We invested &#163;186 million in 2023<super>4</super>, of which &#163;74 million went on renewing "
+            "mains and &#163;29 million on our treatment works. Revenue was &#163;412 million and operating profit "
+            "&#163;118 million. The average household bill was &#163;398 a year, or about &#163;1.09 a day."
+        ),
         p("Looking after customers", "h2"),
-        p("We helped 46,300 households with lower bills through our social tariff, up from 39,800 in 2022. Our "
-          "Priority Services Register, which ensures that vulnerable customers get bottled water delivered during an "
-          "interruption, now holds 88,150 households."),
+        p(
+            "We helped 46,300 households with lower bills through our social tariff, up from 39,800 in 2022. Our "
+            "Priority Services Register, which ensures that vulnerable customers get bottled water delivered during an "
+            "interruption, now holds 88,150 households."
+        ),
         p("Environment", "h2"),
-        p("The company's operational carbon emissions were 61,400 tonnes of carbon dioxide equivalent, 9% lower "
-          "than in 2022. We restored 1,150 hectares of peatland above our reservoirs with the Fells Peat "
-          "Partnership, and there were two pollution incidents, both category 3 (minor)."),
+        p(
+            "The company's operational carbon emissions were 61,400 tonnes of carbon dioxide equivalent, 9% lower "
+            "than in 2022. We restored 1,150 hectares of peatland above our reservoirs with the Fells Peat "
+            "Partnership, and there were two pollution incidents, both category 3 (minor)."
+        ),
         p("Board and governance", "h2"),
-        p("Ruth Calloway has been Chief Executive since April 2021. The board is chaired by Professor Alan Whitcombe. "
-          "Finance Director Neil Bramley will retire in March 2024 and will be succeeded by Fiona Oyelaran."),
+        p(
+            "Ruth Calloway has been Chief Executive since April 2021. The board is chaired by Professor Alan Whitcombe. "
+            "Finance Director Neil Bramley will retire in March 2024 and will be succeeded by Fiona Oyelaran."
+        ),
     ]
     return out
 
@@ -214,8 +266,15 @@ def story():
 def main():
     OUT.parent.mkdir(parents=True, exist_ok=True)
     doc = SimpleDocTemplate(
-        str(OUT), pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=22 * mm, bottomMargin=42 * mm,
-        title="Fellside Water Annual Report 2023", author="Fellside Water", subject="Annual report",
+        str(OUT),
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=22 * mm,
+        bottomMargin=42 * mm,
+        title="Fellside Water Annual Report 2023",
+        author="Fellside Water",
+        subject="Annual report",
     )
     doc.build(story(), canvasmaker=NumberedCanvas)
     print(OUT)
