@@ -4,9 +4,10 @@ each quotable unit's kind."""
 
 import pytest
 
-from rag.ingest.blocks import TextBuilder, flatten_header, table_row_line
+from rag.ingest.blocks import TextBuilder, flatten_header
 from rag.ingest.loaders import LoadedDocument
 from rag.ingest.splitter import split_document
+from rag.table_rows import table_row_line
 
 
 def built(builder: TextBuilder, source: str = "r.pdf") -> LoadedDocument:

@@ -26,13 +26,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from rag.conversation import Turn, location, offsets, paragraph_number, passage_start
+from rag.table_rows import row_cells
 from rag.types import Answer, Chunk
 
 _KEY = re.compile(r"(\d{1,6}):(p?)(\d{1,6})")
 _OPENED = itertools.count(1)  # every rendering differs, so reopening the same quote scrolls to it again
-# How `rag.ingest.blocks.table_row_line` writes a row: "Label — Header: value; Header: value" (its ROW_LABEL and
-# CELL_SEPARATOR, not imported: importing rag.ingest loads the whole ingest stack).
-ROW_LABEL, CELL_SEPARATOR, HEADER_SEPARATOR = " — ", "; ", ": "
 LINE_KINDS = ("table_row", "list_item", "caption")  # the sentence kinds `marked_html` shows as tables and lists
 
 
@@ -370,20 +368,15 @@ def _row_cells(text: str, line: Line) -> list[Cell]:
         >>> [(key, row[s:e]) for key, s, e in _row_cells(row, Line(0, len(row), "table_row"))]
         [(('', -1), 'Millbeck'), (('Capacity (Ml)', 0), '6,200'), (('', 0), '100%')]
     """
-    row = text[line.start : line.end]
-    cut = row.find(ROW_LABEL)
-    if cut < 0:
+    read = row_cells(text[line.start : line.end])
+    if read is None:
         return [(("", -1), line.start, line.end)]
+    (_, cut), found = read
     cells: list[Cell] = [(("", -1), line.start, line.start + cut)]
     seen: dict[str, int] = {}
-    position = cut + len(ROW_LABEL)
-    for part in row[position:].split(CELL_SEPARATOR):
-        name, separator, _ = part.partition(HEADER_SEPARATOR)
-        name = name if separator else ""
-        skip = len(name) + len(separator)
+    for name, start, end in found:
         seen[name] = seen.get(name, -1) + 1
-        cells.append(((name, seen[name]), line.start + position + skip, line.start + position + len(part)))
-        position += len(part) + len(CELL_SEPARATOR)
+        cells.append(((name, seen[name]), line.start + start, line.start + end))
     return cells
 
 

@@ -29,10 +29,11 @@ import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT, cite
 from rag.answer.phrases import asked_kind, find_phrase, scored_phrase, words_shared
+from rag.answer.tables import asked_cell
 from rag.config import Settings
 from rag.lexical import tokenize
 from rag.sentence_vectors import span_vector
-from rag.types import Answer, Citation, Passage, ShortAnswer, word_key
+from rag.types import Answer, Chunk, Citation, Passage, ShortAnswer, word_key
 
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion|dozen|half|percent)\b",
@@ -286,6 +287,14 @@ def _merge(spans: list[tuple[Passage, int, int]], order: Sequence[Passage]) -> l
     return merged
 
 
+def _is_row(chunk: Chunk, start: int, end: int) -> bool:
+    """The sentence at `start:end` of the chunk is a table row (its short answer is a cell, or none)."""
+    try:
+        return chunk.kind_of(chunk.sentences.index((start, end))) == "table_row"
+    except ValueError:
+        return False
+
+
 def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence[Citation]) -> ShortAnswer | None:
     """The asked-for phrase from the best pick that holds one, with the number of the citation that holds it."""
     kind = asked_kind(question)
@@ -293,7 +302,8 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
         return None
     for pick in picks:  # best first
         chunk, start = pick.passage.chunk, pick.start
-        found = find_phrase(question, pick.text, kind)
+        row = _is_row(chunk, pick.start, pick.end)
+        found = asked_cell(question, pick.text, kind) if row else find_phrase(question, pick.text, kind)
         if found is None:
             continue
         at, to = start + found[0], start + found[1]

@@ -145,6 +145,13 @@ def scored_phrase(question: str, sentence: str, kind: str) -> tuple[tuple[int, i
     """The best phrase of the asked kind in the sentence, with its sort key (lower is better; comparable across
     sentences): whether it only qualifies a noun and shares nothing with the question, how far down the kind's
     entity types it is, how few names of the question share its stretch of the sentence."""
+    scored = scored_phrases(question, sentence, kind)
+    return min(scored, key=lambda pair: pair[1]) if scored else None
+
+
+def scored_phrases(question: str, sentence: str, kind: str) -> list[tuple[tuple[int, int], PhraseKey]]:
+    """Every phrase of the asked kind in the sentence that may answer the question (not named in it), with its sort
+    key (see `scored_phrase`)."""
     doc = _parse(sentence)
     asked = {w.lower() for w in _WORD.findall(question)} | _acronyms(question)
     labels = LABELS[kind]
@@ -156,7 +163,7 @@ def scored_phrase(question: str, sentence: str, kind: str) -> tuple[tuple[int, i
             modifies = int(ties == 0 and _modifies(e))
             key = PhraseKey(modifies, labels.index(e.label_), -ties)
             scored.append(((e.start_char, e.end_char), key))
-    return min(scored, key=lambda pair: pair[1]) if scored else None
+    return scored
 
 
 @lru_cache(maxsize=256)

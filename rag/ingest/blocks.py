@@ -2,9 +2,9 @@
 
 Owns `Block` (a kind, its offsets in the extracted text, a heading's level, its page, whether OCR read it),
 `TextBuilder`, which every structured loader writes its blocks through so that the text and the offsets cannot
-drift apart, and `table_row_line`, the one form a table row takes in the text: its label, then each cell beside
-its column header ("Millbeck — Capacity (Ml): 6,200; Full: 100%; Built: 1902"), so a row is a quotable line that
-answers on its own.
+drift apart, and `flatten_header` (a header of several rows made one name per column). A table row goes into the
+text in the one form `rag.table_rows.table_row_line` writes: its label, then each cell beside its column header
+("Millbeck — Capacity (Ml): 6,200; Full: 100%; Built: 1902"), so a row is a quotable line that answers on its own.
 
 Block kinds (`KINDS`): title, heading, paragraph, list_item, table_row, caption (a table's caption or header
 line), footnote, code. Blocks are joined by a blank line; the rows of one table and the items of one list by a
@@ -19,12 +19,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.table_rows import table_row_line
+
 KINDS = ("title", "heading", "paragraph", "list_item", "table_row", "caption", "footnote", "code")
 HEADING_KINDS = ("title", "heading")
 LINE_KINDS = ("list_item", "table_row")
 """Kinds that are one quotable unit each, never cut between sentences."""
-ROW_LABEL = " — "
-CELL_SEPARATOR = "; "
 _SPACES = re.compile(r"\s+")
 
 
@@ -47,30 +47,6 @@ class Block:
 def clean(text: str) -> str:
     """A block's text with its whitespace collapsed: line breaks, tabs and runs of spaces become one space."""
     return _SPACES.sub(" ", text).strip()
-
-
-def table_row_line(header: Sequence[str], row: Sequence[str]) -> str:
-    """A table row as one line that carries its column headers.
-
-    The first cell is the row's label; every other non-empty cell follows as "header: value" (the value alone
-    when its column has no header). A row whose first cell is empty starts with its first filled cell.
-
-    Example:
-        >>> table_row_line(["Reservoir", "Capacity (Ml)", "Full", "Built"], ["Millbeck", "6,200", "100%", "1902"])
-        'Millbeck — Capacity (Ml): 6,200; Full: 100%; Built: 1902'
-        >>> table_row_line(["Leave type", "Entitlement"], ["Annual leave", "27 days"])
-        'Annual leave — Entitlement: 27 days'
-        >>> table_row_line([], ["a", "b"])
-        'a — b'
-    """
-    cells = [clean(cell) for cell in row]
-    names = [clean(name) for name in header] + [""] * max(0, len(cells) - len(header))
-    filled = [(name, cell) for name, cell in zip(names, cells) if cell]
-    if not filled:
-        return ""
-    (_, label), rest = filled[0], filled[1:]
-    pairs = CELL_SEPARATOR.join(f"{name}: {cell}" if name and name != cell else cell for name, cell in rest)
-    return f"{label}{ROW_LABEL}{pairs}" if pairs else label
 
 
 def flatten_header(rows: Sequence[Sequence[str]]) -> list[str]:

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.ingest.blocks import ROW_LABEL, TextBuilder, clean, flatten_header
+from rag.ingest.blocks import TextBuilder, clean, flatten_header
 from rag.ingest.loaders import Extracted, Limits, decode
+from rag.table_rows import ROW_LABEL
 
 _NO_TEXT = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "head")
 _GONE = (*_NO_TEXT, "button", "select", "input", "textarea", "nav", "aside", "footer", "menu", "dialog")
