@@ -68,3 +68,12 @@ def test_the_suite_is_what_it_claims():
     assert len(items) - len(answerable) >= len(items) / 4
     assert {s for i in items for s in i.sources} <= corpus
     assert {p.suffix for p in map(__import__("pathlib").Path, corpus)} >= {".pdf", ".docx", ".html", ".md"}
+
+
+def test_citations_of_scanned_pages_say_they_were_read_by_ocr(run):
+    _, _, verdicts, _ = run
+    cited = [c for v in verdicts for c in v.citations]
+    scanned = [c for c in cited if c["source"] == "scan-harbour-notice.pdf"]
+    typed = [c for c in cited if c["source"] == "water-annual-report-2023.pdf"]
+    assert scanned and all(c["ocr"] for c in scanned)
+    assert typed and not any(c["ocr"] for c in typed)
