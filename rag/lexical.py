@@ -88,7 +88,7 @@ class LexicalIndex:
         self.fetch = fetch
         self._bm25 = bm25s.BM25()
         if self.ids:
-            self._bm25.index([tokenize(f"{c.title}\n{c.text}") for c in chunks], show_progress=False)
+            self._bm25.index([tokenize(f"{c.title}\n{c.embedded_text()}") for c in chunks], show_progress=False)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -29,7 +29,7 @@ from rag.config import Settings
 from rag.errors import ConfigError, StoreError
 from rag.manifest import Generation, Manifest
 from rag.sentence_vectors import METADATA_KEY, encode_with_tokens, pool, pools_by_mean
-from rag.types import Chunk
+from rag.types import Chunk, embedded_text
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -104,12 +104,13 @@ class LocalEmbeddings(Embeddings):
             (384, True)
         """
         self.texts_embedded += len(chunks)
-        found = encode_with_tokens(self.model, [self.document_prefix + c.text for c in chunks])
+        found = encode_with_tokens(self.model, [self.document_prefix + c.embedded_text() for c in chunks])
         if not pools_by_mean(self.model):
             return [(vector, "") for vector, _, _ in found]
         embedded = []
         for chunk, (vector, offsets, states) in zip(chunks, found, strict=True):
-            shift = len(self.document_prefix) - chunk.start  # sentence offsets -> offsets in the text embedded
+            before = len(self.document_prefix) + len(chunk.embedded_text()) - len(chunk.text)
+            shift = before - chunk.start  # sentence offsets -> offsets in the text embedded
             spans = [(start + shift, end + shift) for start, end in chunk.sentences]
             embedded.append((vector, pool(offsets, states, spans)))
         return embedded
@@ -283,14 +284,14 @@ class Store:
     ) -> Iterator[int]:
         """Upsert a version's chunks in batches, yielding the count of each batch once it is stored.
 
-        A text found in `known` (text -> vector and packed sentence vectors) reuses them instead of being embedded
-        again.
+        A chunk whose embedded text is found in `known` (embedded text -> vector and packed sentence vectors, see
+        `vectors_of`) reuses them instead of being embedded again.
         """
         for i in range(0, len(chunks), self.batch_size):
             batch = chunks[i : i + self.batch_size]
-            fresh = {c.text: c for c in batch if c.text not in known}
+            fresh = {c.embedded_text(): c for c in batch if c.embedded_text() not in known}
             new = dict(zip(fresh, self.embed(list(fresh.values()))))
-            embedded = [known[c.text] if c.text in known else new[c.text] for c in batch]
+            embedded = [known.get(c.embedded_text()) or new[c.embedded_text()] for c in batch]
             stored = [replace(c, sentence_vectors=packed) for c, (_, packed) in zip(batch, embedded)]
             self.collection.upsert(
                 ids=[c.id for c in stored],
@@ -306,7 +307,7 @@ class Store:
             return []
         if isinstance(self.embeddings, LocalEmbeddings):
             return self.embeddings.embed_chunks(chunks)
-        return [(vector, "") for vector in self.embeddings.embed_documents([c.text for c in chunks])]
+        return [(vector, "") for vector in self.embeddings.embed_documents([c.embedded_text() for c in chunks])]
 
     def save_text(self, gen: str, text: str) -> None:
         """Keep a version's extracted text (what its offsets point into), written whole or not at all."""
@@ -366,11 +367,14 @@ class Store:
         return set(self.collection.get(where={"gen": gen}, include=[])["ids"])
 
     def vectors_of(self, gen: str) -> dict[str, Embedded]:
-        """Text -> vector and packed sentence vectors of a stored version's chunks (to reuse when the next version
-        repeats a text)."""
+        """Embedded text (`Chunk.embedded_text`) -> vector and packed sentence vectors of a stored version's chunks
+        (to reuse when the next version repeats a text in the same context)."""
         found = self.collection.get(where={"gen": gen}, include=["documents", "embeddings", "metadatas"])
         return {
-            text: (list(map(float, vector)), meta.get(METADATA_KEY) or "")
+            embedded_text(text, meta.get("context") or ""): (
+                list(map(float, vector)),
+                meta.get(METADATA_KEY) or "",
+            )
             for text, vector, meta in zip(found["documents"], found["embeddings"], found["metadatas"])
         }
 
@@ -498,6 +502,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         meta["kinds"] = ",".join(chunk.kinds)
     if chunk.ocr:
         meta["ocr"] = True
+    if chunk.context:
+        meta["context"] = chunk.context
     if chunk.sentence_vectors:
         meta[METADATA_KEY] = chunk.sentence_vectors
     return meta
@@ -520,4 +526,5 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         sentence_vectors=meta.get(METADATA_KEY) or "",
         kinds=tuple(meta["kinds"].split(",")) if meta.get("kinds") else (),
         ocr=bool(meta.get("ocr")),
+        context=meta.get("context") or "",
     )

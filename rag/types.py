@@ -29,6 +29,12 @@ class Chunk:
     page_breaks: tuple[tuple[int, int], ...] = ()  # (start offset, page number) of each page that begins inside it
     kinds: tuple[str, ...] = ()  # each sentence's block kind (list_item, table_row, ...); () when all are paragraphs
     ocr: bool = False  # some of its text was read from an image by OCR
+    context: str = ""  # the caption of the table its rows belong to, when its text does not hold it (embedded with it)
+
+    def embedded_text(self) -> str:
+        """The text its vectors are computed from (`embedded_text`)."""
+        return embedded_text(self.text, self.context)
+
     # each sentence's vector computed in context at ingest, packed by `rag.sentence_vectors` ("" when not stored)
     sentence_vectors: str = field(default="", repr=False, compare=False)
 
@@ -48,6 +54,17 @@ class Chunk:
         """Each sentence of the chunk as (start, end, text), offsets absolute in the document."""
         spans = self.sentences or ((self.start, self.end),)
         return [(s, e, self.text[s - self.start : e - self.start]) for s, e in spans]
+
+
+def embedded_text(text: str, context: str = "") -> str:
+    """A chunk's text as it is embedded and searched: after the caption of its table (`context`) when it holds rows
+    of a table whose caption is in an earlier chunk.
+
+    Example:
+        >>> embedded_text("Ashby — Built: 1911", "Table 2: Reservoirs")
+        'Table 2: Reservoirs\\nAshby — Built: 1911'
+    """
+    return f"{context}\n{text}" if context else text
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,9 @@ def test_chunks_never_cut_a_row_and_every_chunk_of_a_table_names_its_caption():
             assert end <= chunk.start or start >= chunk.end or (chunk.start <= start and end <= chunk.end)
     for chunk in table_chunks:
         assert chunk.section == "Reservoirs › Table 2: Capacity at 31 March"
+        holds_caption = "Table 2: Capacity at 31 March" in chunk.text
+        assert chunk.context == ("" if holds_caption else "Table 2: Capacity at 31 March")  # embedded with its text
+        assert chunk.embedded_text().endswith(chunk.text) and chunk.embedded_text().startswith("Table 2")
         assert all(span in rows or kind != "table_row" for span, kind in zip(chunk.sentences, chunk.kinds))
     leakage = next(c for c in chunks if "Leakage fell" in c.text)
     assert leakage.section == "Leakage" and leakage.kinds == ()
@@ -148,3 +151,16 @@ def test_a_pdf_reports_each_page_read_and_each_scan_read_by_ocr(tmp_path):
     doc = load_file(tmp_path / "mixed.pdf", on_page=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 3), (2, 3), (3, 3), (4, 4)]  # three pages read, then the one scan read by OCR
     assert "rebuilt in 1931" in doc.text and doc.page_at(doc.text.index("rebuilt")) == 2
+
+
+def test_a_continued_table_is_embedded_with_its_caption_and_its_sentence_vectors_stay_aligned(embeddings):
+    from dataclasses import replace
+
+    from rag.sentence_vectors import unpack
+
+    chunk = next(c for c in split_document(built(long_table(40)), chunk_size=300) if c.context)
+    (bare, bare_packed), (captioned, packed) = embeddings.embed_chunks([replace(chunk, context=""), chunk])
+    assert bare != captioned  # the caption takes part in the chunk's vector
+    (_, counts), (_, bare_counts) = unpack(packed), unpack(bare_packed)
+    assert len(counts) == len(chunk.sentences) and list(counts) == list(bare_counts)  # each row's own tokens
+    assert all(counts)

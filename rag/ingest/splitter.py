@@ -17,7 +17,8 @@ When the loader read the document's structure (`LoadedDocument.blocks`, see `rag
 are taken as they are instead: heading blocks are headings, a paragraph, caption or footnote is cut into
 sentences, and each list item and table row is one quotable unit that no chunk cuts. The rows of a table stay in
 one chunk while they fit; a longer table is cut between rows, and each of its chunks carries the table's caption
-in its section ("Reservoirs › Table 2: Capacity"). `Chunk.kinds` gives each sentence's block kind.
+in its section ("Reservoirs › Table 2: Capacity") and, when the caption is in an earlier chunk, in its `context`,
+which is embedded with its text. `Chunk.kinds` gives each sentence's block kind.
 Leaves out reading files (`loaders`) and storing chunks (`indexer`).
 """
 
@@ -95,6 +96,7 @@ def split_document(doc: LoadedDocument, chunk_size: int = 900, overlap: int = 1)
                 page_breaks=tuple((s, number) for s, number in doc.pages if start < s < end),
                 kinds=kinds if any(kind != "paragraph" for kind in kinds) else (),
                 ocr=any(u.ocr for u in units),
+                context=context if context and not any(u.kind == "caption" for u in body) else "",
             )
         )
 
