@@ -7,6 +7,8 @@ citation quotes the exact text it points at.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag import Assistant, Settings
@@ -67,7 +69,7 @@ def test_the_suite_is_what_it_claims():
     assert sum(i.kind in ("table", "list") for i in answerable) >= len(answerable) / 3
     assert len(items) - len(answerable) >= len(items) / 4
     assert {s for i in items for s in i.sources} <= corpus
-    assert {p.suffix for p in map(__import__("pathlib").Path, corpus)} >= {".pdf", ".docx", ".html", ".md"}
+    assert {Path(name).suffix for name in corpus} >= {".pdf", ".docx", ".html", ".md"}
 
 
 def test_citations_of_scanned_pages_say_they_were_read_by_ocr(run):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.phrases import scored_phrases
 from rag.table_rows import row_cells
 
 _WORD = re.compile(r"[^\W_]+")
@@ -77,8 +78,6 @@ def asked_cell(question: str, row: str, kind: str = "") -> tuple[int, int] | Non
 
 def _only_cell_of_kind(question: str, row: str, found: list[tuple[str, int, int]], kind: str) -> tuple[int, int] | None:
     """The one cell holding a phrase of the asked kind, or None when none or several do."""
-    from rag.answer.phrases import scored_phrases
-
     spans = [span for span, _ in scored_phrases(question, row, kind)]
     holding = {(start, end) for _, start, end in found for at, to in spans if start <= at and to <= end}
     return holding.pop() if len(holding) == 1 else None

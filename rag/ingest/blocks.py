@@ -16,7 +16,7 @@ Leaves out reading any format (the loaders) and cutting the text into chunks (th
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.table_rows import table_row_line
@@ -77,7 +77,8 @@ def flatten_header(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 class TextBuilder:
-    """Writes a document's text block by block and records each block's offsets and each page's start.
+    """Writes a document's text block by block and records each block's offsets and each page's start; `check`,
+    when given, is called with the text's length after each block (a loader's text cap: `Limits.check_text`).
 
     Example:
         >>> b = TextBuilder()
@@ -90,7 +91,8 @@ class TextBuilder:
         ('table_row', 'Millbeck — Built: 1902')
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check: Callable[[int], None] | None = None) -> None:
+        self._check = check
         self._parts: list[str] = []
         self.length = 0
         self.blocks: list[Block] = []
@@ -126,6 +128,8 @@ class TextBuilder:
         self.length = start + len(content)
         block = Block(kind, start, self.length, level, self._page, group, ocr)
         self.blocks.append(block)
+        if self._check is not None:
+            self._check(self.length)
         return block
 
     def new_group(self) -> int:

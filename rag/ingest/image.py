@@ -39,19 +39,18 @@ def load_image(data: bytes, path: Path, limits: Limits) -> Extracted:
     if limits.pages is not None and frames > limits.pages:
         msg = f"the image has {frames} pages, over the {limits.pages}-page cap (RAG_MAX_PDF_PAGES)"
         raise IngestError(f"{msg}; split it into smaller files")
-    builder, skipped = TextBuilder(), []
+    builder, skipped = TextBuilder(limits.check_text), []
     for number in range(1, frames + 1):
         builder.page(number)
         reason = read_page_image(builder, _frame(image, number), number)
         if reason:
             skipped.append(f"page {number}: {reason}" if frames > 1 else reason)
-        limits.check_text(builder.length)
     if not builder.blocks:
         reason = skipped[0] if frames == 1 else f"{NO_TEXT} on any of its {frames} pages"
         msg = f"{reason}; is the image blank, too faint or too blurred to read?"
         raise IngestError(msg)
     log.debug("%s: OCR read %d blocks from %d pages", path.name, len(builder.blocks), frames)
-    return Extracted(builder.text, "", tuple(builder.pages), builder.headings(), tuple(builder.blocks), tuple(skipped))
+    return Extracted.built(builder, skipped=skipped)
 
 
 def _open(data: bytes, path: Path) -> Image.Image:

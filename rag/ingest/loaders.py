@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 
 from rag.errors import IngestError
-from rag.ingest.blocks import Block
+from rag.ingest.blocks import Block, TextBuilder
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,12 @@ class Extracted:
     headings: tuple[tuple[int, int, int], ...] = ()
     blocks: tuple[Block, ...] = ()
     skipped: tuple[str, ...] = ()
+
+    @classmethod
+    def built(cls, builder: TextBuilder, title: str = "", skipped: Sequence[str] = ()) -> Extracted:
+        """What a loader that wrote its blocks through `builder` hands back."""
+        blocks = tuple(builder.blocks)
+        return cls(builder.text, title, tuple(builder.pages), builder.headings(), blocks, tuple(skipped))
 
 
 @dataclass(frozen=True)

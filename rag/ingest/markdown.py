@@ -31,9 +31,9 @@ def load_markdown(data: bytes, path: Path, limits: Limits) -> Extracted:
     source = decode(data)
     limits.check_text(len(source))  # the text is never longer than its source
     source, meta_title = front_matter(source)
-    builder = TextBuilder()
-    _Writer(builder, limits).write(_parser().parse(source))
-    return Extracted(builder.text, _title(builder) or meta_title, (), builder.headings(), tuple(builder.blocks))
+    builder = TextBuilder(limits.check_text)
+    _Writer(builder).write(_parser().parse(source))
+    return Extracted.built(builder, _title(builder) or meta_title)
 
 
 def _title(builder: TextBuilder) -> str:
@@ -145,9 +145,8 @@ def _html_text(markup: str) -> str:
 class _Writer:
     """Writes the blocks of a token stream; container tokens (block quotes, rules) only hold others."""
 
-    def __init__(self, builder: TextBuilder, limits: Limits) -> None:
+    def __init__(self, builder: TextBuilder) -> None:
         self.builder = builder
-        self.limits = limits
 
     def write(self, tokens: Sequence[Any]) -> None:
         index = 0
@@ -173,13 +172,11 @@ class _Writer:
             self.builder.add_table(header, rows)
         else:
             self.builder.add_list(list_items(tokens))
-        self.limits.check_text(self.builder.length)
 
     def html(self, markup: str) -> None:
         from rag.ingest.web import write_fragment
 
-        write_fragment(markup, self.builder, self.limits)
+        write_fragment(markup, self.builder)
 
     def add(self, kind: str, text: str, level: int = 0) -> None:
         self.builder.add(kind, text, level=level)
-        self.limits.check_text(self.builder.length)

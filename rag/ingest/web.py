@@ -69,7 +69,7 @@ def load_html(data: bytes, path: Path, limits: Limits) -> Extracted:
     markup = decode(data)
     limits.check_unpacked(len(markup), "the page's HTML is", "characters")  # its parse tree is many times its size
     builder, title = read_page(markup, limits)
-    return Extracted(builder.text, title, (), builder.headings(), tuple(builder.blocks))
+    return Extracted.built(builder, title)
 
 
 def read_page(markup: str, limits: Limits) -> tuple[TextBuilder, str]:
@@ -80,22 +80,22 @@ def read_page(markup: str, limits: Limits) -> tuple[TextBuilder, str]:
     soup = BeautifulSoup(markup.replace(_MATH_OPEN, "").replace(_MATH_CLOSE, ""), "lxml")
     title = _title(soup)
     strip_boilerplate(soup)
-    draft = TextBuilder()
-    page = _Page(draft, Limits())  # the markup's size bounds it; the cap is for what is kept
+    draft = TextBuilder()  # the markup's size bounds it; the cap is for what is kept
+    page = _Page(draft)
     page.walk(soup)
     page.flush()
     return _rebuild(draft, judge(markup, draft, page.sources), limits), title
 
 
-def write_fragment(markup: str, builder: TextBuilder, limits: Limits) -> None:
-    """Write the blocks of a piece of HTML (as Markdown holds) to `builder`: no page, so nothing is boilerplate
-    but scripts and styles."""
+def write_fragment(markup: str, builder: TextBuilder) -> None:
+    """Write the blocks of a piece of HTML (as Markdown holds) to `builder` (which checks its own cap): no page, so
+    nothing is boilerplate but scripts and styles."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "lxml")
     for tag in soup.find_all(_NO_TEXT):
         tag.decompose()
-    page = _Page(builder, limits)
+    page = _Page(builder)
     page.walk(soup)
     page.flush()
 
@@ -324,7 +324,7 @@ def _within(node: Any, region: Any) -> bool:
 
 def _rebuild(draft: TextBuilder, keep: list[bool], limits: Limits) -> TextBuilder:
     """A builder with the kept blocks of the draft, in order, their lists and tables kept together."""
-    builder = TextBuilder()
+    builder = TextBuilder(limits.check_text)
     groups: dict[int, int] = {}
     last_group = 0
     text = draft.text
@@ -337,7 +337,6 @@ def _rebuild(draft: TextBuilder, keep: list[bool], limits: Limits) -> TextBuilde
         joint = "\n" if group and group == last_group else "\n\n"
         piece = text[block.start : block.end].replace(_MATH_OPEN, "").replace(_MATH_CLOSE, "")
         builder.add(block.kind, piece, level=block.level, joint=joint, group=group)
-        limits.check_text(builder.length)
         last_group = group
     return builder
 
@@ -346,9 +345,8 @@ class _Page:
     """Walks a cleaned page in document order, writing its blocks; loose text gathers until a block ends it.
     `sources` holds, for each block written, the element it was read from."""
 
-    def __init__(self, builder: TextBuilder, limits: Limits) -> None:
+    def __init__(self, builder: TextBuilder) -> None:
         self.builder = builder
-        self.limits = limits
         self.loose: list[str] = []
         self.sources: list[Any] = []
         self.container: Any = None  # the block element whose loose text is gathering
@@ -420,7 +418,6 @@ class _Page:
 
     def _record(self, source: Any) -> None:
         self.sources += [source] * (len(self.builder.blocks) - len(self.sources))
-        self.limits.check_text(self.builder.length)
 
 
 def _is_caption(tag: Any) -> bool:

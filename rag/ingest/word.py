@@ -53,10 +53,9 @@ def load_docx(data: bytes, path: Path, limits: Limits) -> Extracted:
     except (*unreadable, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         msg = f"corrupt or unreadable .docx ({type(exc).__name__}); open and re-save it in a word processor"
         raise IngestError(msg) from None
-    builder = TextBuilder()
-    _Body(builder, limits).read(document)
-    title = document.core_properties.title or ""
-    return Extracted(builder.text, title, (), builder.headings(), tuple(builder.blocks))
+    builder = TextBuilder(limits.check_text)
+    _Body(builder).read(document)
+    return Extracted.built(builder, document.core_properties.title or "")
 
 
 def body_items(document: Any) -> Iterator[Any]:
@@ -164,9 +163,8 @@ def cell_text(cell: Any) -> str:
 class _Body:
     """Writes a document's blocks; runs of list items or of code lines are gathered until something else comes."""
 
-    def __init__(self, builder: TextBuilder, limits: Limits) -> None:
+    def __init__(self, builder: TextBuilder) -> None:
         self.builder = builder
-        self.limits = limits
         self.run: list[str] = []
         self.run_kind = ""
         self.caption = ""  # a Caption-style paragraph, for the table that may follow it
@@ -195,7 +193,7 @@ class _Body:
         if kind == "caption":
             self.caption = text
         else:
-            self.add(kind, text, level)
+            self.builder.add(kind, text, level=level)
 
     def table(self, table: Any) -> None:
         rows = [row for row in table_rows(table) if any(cell.strip() for cell in row)]
@@ -204,23 +202,17 @@ class _Body:
         if header and max(len(row) for row in rows) == 1:  # one column: its name is the caption
             caption, header = " ".join(filter(None, (caption, *header))), []
         self.builder.add_table(header, rows, caption=caption)
-        self.limits.check_text(self.builder.length)
 
     def flush(self) -> None:
         """Write what is gathered: the pending caption, then the run of list items or code lines."""
         if self.caption:
-            self.add("caption", self.caption)
+            self.builder.add("caption", self.caption)
             self.caption = ""
         run, kind, self.run, self.run_kind = self.run, self.run_kind, [], ""
         if kind == "list_item":
             self.builder.add_list(run)
-            self.limits.check_text(self.builder.length)
         elif kind == "code":
-            self.add("code", "\n".join(run))
-
-    def add(self, kind: str, text: str, level: int = 0) -> None:
-        self.builder.add(kind, text, level=level)
-        self.limits.check_text(self.builder.length)
+            self.builder.add("code", "\n".join(run))
 
 
 def _check_docx_unpacked(data: bytes, limits: Limits) -> None:

@@ -128,8 +128,7 @@ def _read_pdf(data: bytes, title: str, limits: Limits) -> Extracted:
         with _PDFIUM:
             pdf.close()
     title = title or next((builder.text[b.start : b.end] for b in builder.blocks if b.kind == "title"), "")
-    blocks = tuple(builder.blocks)
-    return Extracted(builder.text, title, tuple(builder.pages), builder.headings(), blocks, tuple(skipped))
+    return Extracted.built(builder, title, skipped)
 
 
 def _write_pages(pdf: Any, pages: list[Page], limits: Limits) -> tuple[TextBuilder, list[str]]:
