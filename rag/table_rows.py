@@ -19,6 +19,11 @@ HEADER_SEPARATOR = ": "
 _SPACES = re.compile(r"\s+")
 
 
+def clean(text: str) -> str:
+    """Text with its whitespace collapsed: line breaks, tabs and runs of spaces become one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
 def table_row_line(header: Sequence[str], row: Sequence[str]) -> str:
     """A table row as one line that carries its column headers.
 
@@ -33,8 +38,8 @@ def table_row_line(header: Sequence[str], row: Sequence[str]) -> str:
         >>> table_row_line([], ["a", "b"])
         'a — b'
     """
-    cells = [_SPACES.sub(" ", cell).strip() for cell in row]
-    names = [_SPACES.sub(" ", name).strip() for name in header] + [""] * max(0, len(cells) - len(header))
+    cells = [clean(cell) for cell in row]
+    names = [clean(name) for name in header] + [""] * max(0, len(cells) - len(header))
     filled = [(name, cell) for name, cell in zip(names, cells) if cell]
     if not filled:
         return ""

@@ -15,17 +15,17 @@ Leaves out reading any format (the loaders) and cutting the text into chunks (th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.table_rows import table_row_line
+from rag.table_rows import clean, table_row_line
+
+__all__ = ["KINDS", "Block", "TextBuilder", "clean", "flatten_header"]
 
 KINDS = ("title", "heading", "paragraph", "list_item", "table_row", "caption", "footnote", "code")
 HEADING_KINDS = ("title", "heading")
 LINE_KINDS = ("list_item", "table_row")
 """Kinds that are one quotable unit each, never cut between sentences."""
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,6 @@ class Block:
     page: int | None = None
     group: int = 0
     ocr: bool = False
-
-
-def clean(text: str) -> str:
-    """A block's text with its whitespace collapsed: line breaks, tabs and runs of spaces become one space."""
-    return _SPACES.sub(" ", text).strip()
 
 
 def flatten_header(rows: Sequence[Sequence[str]]) -> list[str]:
