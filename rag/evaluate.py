@@ -1,12 +1,12 @@
-"""The evaluation runner: suites of questions in, verdicts and metrics out.
-
-Owns the suite format (JSONL: `id`, `question`, `answerable`, `expected` as groups of accepted alternatives,
-optional `sources`, `asks`, the kind of phrase asked for, and `kind`, the part of a document holding the answer),
-judging one answer against its item, and the summary metrics: answer accuracy (also within the answer's first 300
-characters), short-answer accuracy (overall and per kind of phrase asked for), mean answer length, abstention,
-citation precision and validity, retrieval recall@k and MRR, latency, and per part of a document (prose, table,
-list, heading) recall, accuracy and abstention. Every answer comes from `Assistant.answer`, the same path as the
-chat page and the CLI. Every expected string is matched one way, `holds`. Leaves out reports and plots
+"""The evaluation runner: suites of questions in, verdicts and metrics out. Owns the suite format (JSONL: `id`,
+`question`, `answerable`, `expected` as groups of accepted alternatives, optional `sources`, `asks`, the kind of
+phrase asked for, and `kind`, the part of a document holding the answer), judging one answer against its item, and
+the summary metrics: answer accuracy (also within the answer's first 300 characters), the wrong-answer rate
+(answered but wrong, over all questions), short-answer accuracy (overall and per kind of phrase asked for) and the
+wrong-short rate (a short answer shown that is not the expected one), mean answer length, abstention, citation
+precision and validity, retrieval recall@k and MRR, latency, and per part of a document (prose, table, list,
+heading) recall, accuracy, wrong answers and abstention. Every answer comes from `Assistant.answer`, the same path
+as the chat page and the CLI. Every expected string is matched one way, `holds`. Leaves out reports and plots
 (`rag.report`).
 """
 
@@ -197,8 +197,9 @@ def summarize(verdicts: Sequence[Verdict], k: int, short_answers: bool = True) -
         "unanswerable": len(unanswerable),
         "asks": {kind: n for kind in ASKS if (n := sum(v.asks == kind for v in answerable))},
         "answer_accuracy": _ratio(sum(v.correct for v in answerable), len(answerable)),
+        "wrong_answer_rate": _ratio(sum(wrong_answer(v) for v in verdicts), len(verdicts)),
         f"answer_accuracy_first{PREFIX_CHARS}": _ratio(sum(v.correct_prefix for v in answerable), len(answerable)),
-        **(_short_answers(answerable) if short_answers else _no_short_answers(answerable)),
+        **(_short_answers(verdicts) if short_answers else _no_short_answers(verdicts)),
         "mean_answer_chars": _mean_length(verdicts),
         "abstention_rate": _ratio(sum(v.abstained for v in unanswerable), len(unanswerable)),
         "false_abstention_rate": _ratio(sum(v.abstained for v in answerable), len(answerable)),
@@ -227,28 +228,53 @@ def _by_part(verdicts: Sequence[Verdict], k: int) -> dict[str, Any]:
                 "unanswerable": len(unanswerable),
                 "recall": _ratio(found, len(answerable)),
                 "answer_accuracy": _ratio(sum(v.correct for v in answerable), len(answerable)),
+                "wrong_answer_rate": _ratio(
+                    sum(map(wrong_answer, answerable + unanswerable)), len(answerable + unanswerable)
+                ),
                 "abstention_rate": _ratio(sum(v.abstained for v in unanswerable), len(unanswerable)),
             }
     return {"by_kind": parts} if parts else {}
 
 
-def _short_answers(answerable: Sequence[Verdict]) -> dict[str, Any]:
-    """Short-answer accuracy over the answerable questions, the share given a short answer, and the accuracy on
+def wrong_answer(verdict: Verdict) -> bool:
+    """Answered, but wrong: an answerable question whose quotes lack an expected fact, or a near miss answered."""
+    return not verdict.abstained and not verdict.correct
+
+
+def wrong_short(verdict: Verdict) -> bool:
+    """A short answer shown that is not the expected one (any short answer to a near miss is wrong)."""
+    return verdict.short is not None and not verdict.abstained and not verdict.short_correct
+
+
+def _short_answers(verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Short-answer accuracy over the answerable questions, the share given a short answer, the wrong-short rate
+    over all questions (a short answer shown that is not the expected one), and the accuracy and share shown on
     the questions of each kind of phrase asked for (`short_answer_accuracy_person`, ...; kinds the suite has)."""
+    answerable = [v for v in verdicts if v.answerable]
     kinds = {kind: [v for v in answerable if v.asks == kind] for kind in ASKS}
     return {
         "short_answer_accuracy": _ratio(sum(v.short_correct for v in answerable), len(answerable)),
-        "short_answer_rate": _ratio(sum(v.short is not None and not v.abstained for v in answerable), len(answerable)),
+        "short_answer_rate": _ratio(sum(_shown(v) for v in answerable), len(answerable)),
+        "wrong_short_rate": _ratio(sum(wrong_short(v) for v in verdicts), len(verdicts)),
         **{
             f"short_answer_accuracy_{kind}": _ratio(sum(v.short_correct for v in asked), len(asked))
+            for kind, asked in kinds.items()
+            if asked
+        },
+        **{
+            f"short_answer_rate_{kind}": _ratio(sum(map(_shown, asked)), len(asked))
             for kind, asked in kinds.items()
             if asked
         },
     }
 
 
-def _no_short_answers(answerable: Sequence[Verdict]) -> dict[str, Any]:
-    return dict.fromkeys(_short_answers(answerable))
+def _shown(verdict: Verdict) -> bool:
+    return verdict.short is not None and not verdict.abstained
+
+
+def _no_short_answers(verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    return dict.fromkeys(_short_answers(verdicts))
 
 
 def _mean_length(verdicts: Sequence[Verdict]) -> float | None:

@@ -20,11 +20,13 @@ from rag.evaluate import ASKS, PREFIX_CHARS, Verdict
 
 ANSWER_HEADLINE = [
     ("answer_accuracy", "answer accuracy (answerable)"),
+    ("wrong_answer_rate", "wrong answers (answered but wrong, all questions)"),
     (f"answer_accuracy_first{PREFIX_CHARS}", f"answer accuracy in the answer's first {PREFIX_CHARS} characters"),
 ]
 SHORT_HEADLINE = [  # shown when a run gives short answers
     ("short_answer_accuracy", "short-answer accuracy (answerable)"),
     ("short_answer_rate", "answerable questions given a short answer"),
+    ("wrong_short_rate", "wrong short answers (shown but not the expected one, all questions)"),
 ]
 HEADLINE = [
     ("mean_answer_chars", "mean answer length, characters (answered questions only)"),
@@ -65,6 +67,7 @@ def _part_headline(views: Sequence[RunView]) -> list[tuple[str, str]]:
         if figures["answerable"]:
             rows.append((f"by_kind.{kind}.recall", f"retrieval recall@k, {kind} questions ({figures['answerable']})"))
             rows.append((f"by_kind.{kind}.answer_accuracy", f"answer accuracy, {kind} questions"))
+        rows.append((f"by_kind.{kind}.wrong_answer_rate", f"wrong answers, {kind} questions and near misses"))
         if figures["unanswerable"]:
             rows.append(
                 (f"by_kind.{kind}.abstention_rate", f"abstention, {kind} near misses ({figures['unanswerable']})")
@@ -88,11 +91,11 @@ def figure(summary: dict[str, Any], key: str) -> Any:
 def _short_headline(views: Sequence[RunView]) -> list[tuple[str, str]]:
     """The short-answer rows, with one per kind of phrase the suite's questions ask for (person, date, ...)."""
     asks = views[0].summary.get("asks") or {}
-    return SHORT_HEADLINE + [
-        (f"short_answer_accuracy_{kind}", f"short-answer accuracy, {kind} questions ({asks[kind]})")
-        for kind in ASKS
-        if kind in asks
-    ]
+    rows = list(SHORT_HEADLINE)
+    for kind in (kind for kind in ASKS if kind in asks):
+        rows.append((f"short_answer_accuracy_{kind}", f"short-answer accuracy, {kind} questions ({asks[kind]})"))
+        rows.append((f"short_answer_rate_{kind}", f"{kind} questions given a short answer"))
+    return rows
 
 
 @dataclass

@@ -90,6 +90,7 @@ def test_right_answer_wrong_citation_bad_offsets_false_abstention():
         "unanswerable": 2,
         "recall": 0.5,
         "answer_accuracy": 0.5,
+        "wrong_answer_rate": 0.5,  # the wrong answer and the invented one, of 4
         "abstention_rate": 0.5,
     }
     assert by_kind["prose"]["answerable"] == 1 and by_kind["prose"]["abstention_rate"] is None
@@ -129,6 +130,11 @@ def test_short_answer_accuracy_share_and_kinds_by_hand():
     assert summary["answer_accuracy"] == 0.6  # 3 of 5 answerable
     assert summary["short_answer_accuracy"] == 0.2  # only q4's "1999", of 5 answerable
     assert summary["short_answer_rate"] == 0.6  # q4, q5 and q1 gave one; the abstention's does not count
+    # shown but not the expected phrase: "2004" for Bob, and "Leeds" for a when-question, of 6 questions
+    assert summary["wrong_short_rate"] == round(2 / 6, 4)
+    # answered but wrong: the Leeds answer to "when was Acme founded?", and the near miss answered, of 6
+    assert summary["wrong_answer_rate"] == round(2 / 6, 4)
+    assert summary["short_answer_rate_person"] == 0.5 and summary["short_answer_rate_date"] == 1.0
     assert summary["asks"] == {"person": 2, "place": 1, "date": 1}
     assert summary["short_answer_accuracy_date"] == 1.0
     assert summary["short_answer_accuracy_person"] == 0.0
