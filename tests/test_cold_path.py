@@ -185,10 +185,10 @@ SPACY_PROBE = """
 import json, sys
 if sys.argv[1] == "torch":
     import torch
-from rag.answer.phrases import _parse
+from rag.answer.phrases import parse
 out = []
 for sentence in sys.argv[2:]:
-    doc = _parse(sentence)
+    doc = parse(sentence)
     out.append([[e.text, e.label_, e.root.dep_, e.root.head.pos_] for e in doc.ents])
     out.append([[t.text, t.pos_, t.tag_, t.dep_, t.head.i, t.is_stop] for t in doc])
 print(json.dumps({"parses": out, "torch": "torch" in sys.modules}))

@@ -28,7 +28,8 @@ from functools import lru_cache
 import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT, cite
-from rag.answer.phrases import asked_kind, find_phrase, scored_phrase, words_shared
+from rag.answer.phrases import asked_kind, scored_phrase, words_shared
+from rag.answer.slots import slot_phrase
 from rag.answer.tables import asked_cell
 from rag.config import Settings
 from rag.lexical import tokenize
@@ -51,6 +52,7 @@ _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (year|day|date|month|time)\b|\bwhich
 _ASKS_NAME = re.compile(r"^\s*(who|whom|whose|where)\b|\bwhich (person|country|company|city|organi[sz]ation)\b", re.I)
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n[’']t\b", re.I)
 _FIGURE = re.compile(r"(?<![^\W_])(?:\d[\d,.]*\d|\d)")  # not the digits of a code such as "S99" or "A320"
+_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 _POINTS_BACK = re.compile(
     r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|however|but|also|moreover|meanwhile|still|"
     r"yet|instead|thus|therefore|and|then)\b",
@@ -94,19 +96,32 @@ def content_terms(text: str) -> list[str]:
     return [t for t in tokenize(text) if t not in _function_words()]
 
 
-def mismatch(question: str, sentence: str) -> bool:
+def mismatch(question: str, sentence: str, scope: str = "") -> bool:
     """Whether the sentence cannot be about what was asked: the question negates and the sentence does not, or the
-    question names a figure ("in 1349", "22nd", "3,600") that is not one of the sentence's own figures ("1347" and
-    "32nd" are other figures; "3600" and "1960s" are the same ones)."""
+    question names a figure ("in 1349", "22nd", "3,600") or a month that is neither in the sentence nor in its
+    `scope` (the document's title, the section's heading, a table's caption: "November 2015" over a table's rows).
+    "1347" and "32nd" are other figures; "3600" and "1960s" are the same ones.
+
+    Example:
+        >>> mismatch("How many checks in Texas in December 2015?", "Texas — Totals: 146,982", "Checks November 2015")
+        True
+        >>> mismatch("How many checks in Texas in November 2015?", "Texas — Totals: 146,982", "Checks November 2015")
+        False
+    """
     if _NEGATION.search(question) and not _NEGATION.search(sentence):
         return True
-    return not _figures(question) <= _figures(sentence)
+    return not _figures(question) <= _figures(f"{sentence} {scope}")
 
 
 def _figures(text: str) -> set[str]:
-    """The figures of a text as numbers, thousands separators dropped: "3,600 men in 1960s" gives 3600 and 1960;
-    the digits of a code ("S99", "A320") are not figures."""
-    return {figure.replace(",", "") for figure in _FIGURE.findall(text)}
+    """The figures of a text as numbers, thousands separators dropped, and its months: "3,600 men in May 1960s"
+    gives 3600, 1960 and may; the digits of a code ("S99", "A320") are not figures, nor "may" the verb."""
+    return {figure.replace(",", "") for figure in _FIGURE.findall(text)} | {m.lower() for m in _MONTH.findall(text)}
+
+
+def _scope(chunk: Chunk) -> str:
+    """What a chunk's sentences are about beyond their own words: its document's title, its section and context."""
+    return f"{chunk.title} {chunk.section} {chunk.context}"
 
 
 def answer_type(question: str) -> Callable[[str, str], bool] | None:
@@ -153,6 +168,7 @@ class ExtractiveAnswerer:
         seen, found = set(), []
         for passage in passages:
             similarity = max(passage.similarity or 0.0, 0.0)
+            scope = _scope(passage.chunk)
             for first, end, sentence in passage.chunk.sentence_texts():
                 keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
@@ -162,7 +178,7 @@ class ExtractiveAnswerer:
                 words = set(content_terms(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
-                penalty += MISMATCH_PENALTY if mismatch(question, text) else 0.0
+                penalty += MISMATCH_PENALTY if mismatch(question, text, scope) else 0.0
                 cheap = PRESELECT_COVERAGE * coverage + PRESELECT_SIMILARITY * similarity - penalty
                 found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap)))
         found.sort(key=lambda row: -row[0])
@@ -303,7 +319,7 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
     for pick in picks:  # best first
         chunk, start = pick.passage.chunk, pick.start
         row = _is_row(chunk, pick.start, pick.end)
-        found = asked_cell(question, pick.text, kind) if row else find_phrase(question, pick.text, kind)
+        found = asked_cell(question, pick.text, kind) if row else slot_phrase(question, pick.text, kind)
         if found is None:
             continue
         at, to = start + found[0], start + found[1]

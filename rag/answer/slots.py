@@ -1,0 +1,227 @@
+"""The slot test every short answer passes: the phrase must fill the question's slot in its sentence.
+
+A phrase of the asked kind near the answer is not enough ("Who led the survey?" is not answered by the assistant
+named beside the leader; "How many locks?" not by "89 feet"). Owns reading the question's relation and checking it
+on the sentence's dependency parse (spaCy's small English pipeline, loaded by `phrases`):
+- the relation is what the question asks about: its verbs ("led", "designed", "died": compared by lemma, and a noun
+  of the same stem counts, "assistants" for "assisted"), else, for "who is the chief executive of …", the role
+  noun; for "how many X" the counted noun X;
+- a candidate (an entity of the asked kind, `phrases.scored_phrases`, not named in the question) fills the slot when
+  it is the one nearest to a relation word in the parse tree (tree distance at most `MAX_DISTANCE`, and strictly
+  nearer than every other candidate not coordinated with it); "how many X" takes a number that counts X ("27 locks",
+  its `nummod` or a number right before X); a when-question takes a date or time, never a duration ("three days");
+  a how-long/far/old question a quantity with a unit of that dimension; a how-much question about money an amount;
+- when the sentence holds no relation word, a lone candidate of the asked kind passes (a name in a sentence about
+  something else is then the only thing it can be); several do not.
+When nothing passes there is no short answer: the quotes alone answer (precision first).
+Leaves out which sentence is quoted (`extractive`) and table rows (`tables`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from rag.answer.phrases import parse, scored_phrases
+
+MAX_DISTANCE = 4  # edges between a candidate and the relation word in the parse tree (loose ones count LOOSE)
+LOOSE = 2
+_LOOSE_EDGES = frozenset({"prep", "advcl", "npadvmod", "ccomp", "xcomp", "parataxis", "advmod", "dative"})
+_LIGHT_VERBS = frozenset("be have do get make take give go come say tell let".split())  # say nothing of the slot
+_WH = frozenset("who whom whose what which when where why how".split())
+_MONEY_WORDS = re.compile(
+    r"\b(cost|costs|pay|paid|invest|invested|spend|spent|save|saved|raise|raised|earn|earned|budget|price|fund|"
+    r"funded|funding|worth|charge|charged|money|salary|fee|fees|revenue|profit|grant|donat\w*)\b",
+    re.I,
+)
+_CURRENCY = re.compile(r"[$£€¥]|\b(dollars?|pounds?|euros?|pence|cents?|usd|gbp|eur)\b", re.I)
+_UNITS = {
+    "length": r"m|km|cm|mm|metres?|meters?|kilometres?|kilometers?|miles?|feet|foot|ft|yards?|inches|inch",
+    "time": r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|decades?|centuries|century",
+    "age": r"years?|year-old|months?",
+}
+_DIMENSION = {"long": ("length", "time"), "far": ("length",), "tall": ("length",), "high": ("length",), "old": ("age",)}
+_WHEN = re.compile(  # a date that says when: "year" or "that week" does not
+    r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|"
+    r"\b(spring|summer|autumn|fall|winter|yesterday|tomorrow|today|tonight|noon|midnight|morning|evening)\b",
+    re.I,
+)
+_HOW = re.compile(r"\bhow (many|much|long|far|tall|high|old)\b", re.I)
+_DURATION = re.compile(
+    r"^(for |about |some |around |over |nearly |almost )?(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|[a-z]+teen|[a-z]+ty|a few|several|many)[\s-]+(years?|months?|weeks?|days?|decades?|"
+    r"centuries|century|hours?|minutes?|nights?)$",
+    re.I,
+)
+
+
+def slot_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | None:
+    """(start, end) within `sentence` of the phrase that fills the question's slot, or None when none does.
+
+    Example:
+        >>> s = "The survey was led by Dr Ines Carvalho, with assistants Tom Ridley and Mia Holt."
+        >>> s[slice(*slot_phrase("Who led the seabird survey?", s, "person"))]
+        'Dr Ines Carvalho'
+        >>> s[slice(*slot_phrase("Who assisted with the survey?", s, "person"))]
+        'Tom Ridley'
+        >>> s = "The canal climbs 89 feet through 27 locks."
+        >>> s[slice(*slot_phrase("How many locks does the canal have?", s, "number"))]
+        '27 locks'
+        >>> slot_phrase("When did the storm stop work?", "The storm stopped work for three days.", "date") is None
+        True
+    """
+    doc = parse(sentence)
+    candidates = [(span, _entity(doc, span)) for span, _ in scored_phrases(question, sentence, kind)]
+    candidates = [(span, e) for span, e in candidates if e is not None and _fits(question, e, kind)]
+    if not candidates:
+        return None
+    asks = _question(question)
+    counting = [(span, e) for span, e in candidates if asks.counted and _counts(e, asks.counted)]
+    relation = [t for t in doc if any(_related(t, lemma) for lemma in asks.relation)]
+    if kind == "number" and asks.counted and (counting or _has_lemma(doc, asks.counted)):
+        found = counting[0][0] if len(counting) == 1 else None
+    elif not relation:
+        found = candidates[0][0] if len(candidates) == 1 else None
+    else:
+        found = _nearest(candidates, relation)
+    return _widened(sentence, _entity(doc, found), kind) if found is not None else None
+
+
+def _widened(sentence: str, entity: Any, kind: str) -> tuple[int, int]:
+    """A number's span with what makes it an answer: the currency sign before it ("£750") and the noun it counts
+    or measures right after it ("27 locks", "61.8 billion litres", "two flight control computers")."""
+    start, end = entity.start_char, entity.end_char
+    if kind != "number":
+        return start, end
+    if start > 0 and sentence[start - 1] in "$£€¥":
+        start -= 1
+    root = entity.root
+    head = root.head
+    between = entity.doc[entity.end : head.i]
+    if (
+        root.dep_ in {"nummod", "compound", "quantmod"}
+        and head.pos_ == "NOUN"
+        and head.i >= entity.end
+        and all(t.dep_ in {"compound", "amod", "nummod"} for t in between)
+        and len(between) <= 2
+    ):
+        end = head.idx + len(head.text)
+    return start, end
+
+
+class _Asked:
+    """What a question asks about: its relation lemmas and, for "how many X", the counted noun's lemma."""
+
+    def __init__(self, relation: tuple[str, ...], counted: str) -> None:
+        self.relation, self.counted = relation, counted
+
+
+@lru_cache(maxsize=256)
+def _question(question: str) -> _Asked:
+    doc = parse(question)
+    counted = ""
+    for token in doc:
+        if token.lower_ == "many" and token.i > 0 and doc[token.i - 1].lower_ == "how":
+            head = token.head
+            counted = head.lemma_.lower() if head.pos_ in {"NOUN", "PROPN"} and head.i != token.i else ""
+    verbs = [
+        t.lemma_.lower()
+        for t in doc
+        if t.pos_ == "VERB" and t.lemma_.lower() not in _LIGHT_VERBS and t.lower_ not in _WH and t.dep_ != "aux"
+    ]
+    if verbs:
+        return _Asked(tuple(verbs), counted)
+    roles = [  # "Who is the chief executive of the Trust?": the role noun, not the organisation
+        t.lemma_.lower()
+        for t in doc
+        if t.pos_ == "NOUN" and t.dep_ in {"nsubj", "attr", "ROOT", "dobj"} and t.lemma_.lower() != counted
+    ]
+    return _Asked(tuple(roles), counted)
+
+
+def _entity(doc: Any, span: tuple[int, int]) -> Any:
+    return next((e for e in doc.ents if (e.start_char, e.end_char) == span), None)
+
+
+def _fits(question: str, entity: Any, kind: str) -> bool:
+    """Whether the entity is of the form asked: a date or time for when (not a duration); for how long / far /
+    tall / old a quantity in a unit of that dimension; for how much about money, an amount of money."""
+    text = entity.text
+    if kind == "date":
+        return not _DURATION.match(text.strip()) and bool(_WHEN.search(text))
+    if kind != "number":
+        return True
+    how = _HOW.search(question)
+    word = how.group(1).lower() if how else ""
+    if word in _DIMENSION:
+        units = "|".join(_UNITS[d] for d in _DIMENSION[word])
+        following = entity.doc[entity.end : entity.end + 1].text if entity.end < len(entity.doc) else ""
+        return bool(re.search(rf"(?<![^\W\d_])({units})\b", f"{text} {following}", re.I))
+    if word == "much" and _MONEY_WORDS.search(question):
+        return entity.label_ == "MONEY" or bool(_CURRENCY.search(text))
+    return True
+
+
+def _counts(entity: Any, counted: str) -> bool:
+    """Whether the number counts the noun: its head, or a word up to two after it ("27 narrow locks")."""
+    doc, root = entity.doc, entity.root
+    if _same(root.lemma_, counted) or (root.dep_ == "nummod" and _same(root.head.lemma_, counted)):
+        return True
+    return any(_same(t.lemma_, counted) for t in doc[entity.end : entity.end + 2])
+
+
+def _has_lemma(doc: Any, lemma: str) -> bool:
+    return any(_same(t.lemma_, lemma) for t in doc)
+
+
+def _related(token: Any, lemma: str) -> bool:
+    """A word of the sentence that says the question's relation: the same lemma, or a verb's agent noun or another
+    word of its stem ("assistant" for "assist", "designer" for "design", "leader" for "lead")."""
+    return token.pos_ in {"VERB", "NOUN", "ADJ", "PROPN"} and _same(token.lemma_, lemma)
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+def _nearest(candidates: list[tuple[tuple[int, int], Any]], relation: list[Any]) -> tuple[int, int] | None:
+    """The candidate nearest to a relation word in the parse tree, when it is strictly nearer than every candidate
+    not coordinated with it and within `MAX_DISTANCE`."""
+    scored = sorted(((min(_distance(e.root, r) for r in relation), span, e) for span, e in candidates), key=_first)
+    best, span, entity = scored[0]
+    if best > MAX_DISTANCE:
+        return None
+    rivals = [e for d, _, e in scored[1:] if d == best and not _coordinated(entity, e)]
+    return None if rivals else span
+
+
+def _first(row: tuple) -> int:
+    return row[0]
+
+
+def _coordinated(a: Any, b: Any) -> bool:
+    """"Carvalho and Holt": one is a conjunct of the other (both fill the slot)."""
+    return a.root.head == b.root or b.root.head == a.root if "conj" in (a.root.dep_, b.root.dep_) else False
+
+
+def _distance(a: Any, b: Any) -> int:
+    """The length of the path between two tokens of one parse tree; an edge that attaches a looser dependent
+    (a prepositional phrase other than a passive's agent, a clause) counts `LOOSE`: "led by Carvalho, with
+    assistants Ridley" puts both names two edges from "led", but only Carvalho fills its slot."""
+    up = dict(_path_up(a))
+    for at, cost in _path_up(b):
+        if at in up:
+            return cost + up[at]
+    return 99  # two sentences in one parse
+
+
+def _path_up(token: Any) -> list[tuple[int, int]]:
+    """(token index, cost of the path so far) from the token up to the root."""
+    path, cost = [(token.i, 0)], 0
+    while token.head.i != token.i:
+        cost += LOOSE if token.dep_ in _LOOSE_EDGES else 1
+        token = token.head
+        path.append((token.i, cost))
+    return path
