@@ -28,8 +28,8 @@ from rag.answer.phrases import parse, scored_phrases
 MAX_DISTANCE = 4  # edges between a candidate and the relation word in the parse tree (loose ones count LOOSE)
 LOOSE = 2
 _LOOSE_EDGES = frozenset({"prep", "advcl", "npadvmod", "ccomp", "xcomp", "parataxis", "advmod", "dative"})
-_LIGHT_VERBS = frozenset("be have do get make take give go come say tell let".split())  # say nothing of the slot
-_WH = frozenset("who whom whose what which when where why how".split())
+_LIGHT_VERBS = frozenset(re.findall(r"\w+", "be have do get make take give go come say tell let"))  # no slot
+_WH = frozenset(re.findall(r"\w+", "who whom whose what which when where why how"))
 _MONEY_WORDS = re.compile(
     r"\b(cost|costs|pay|paid|invest|invested|spend|spent|save|saved|raise|raised|earn|earned|budget|price|fund|"
     r"funded|funding|worth|charge|charged|money|salary|fee|fees|revenue|profit|grant|donat\w*)\b",
