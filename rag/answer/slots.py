@@ -202,7 +202,7 @@ def _first(row: tuple) -> int:
 
 
 def _coordinated(a: Any, b: Any) -> bool:
-    """"Carvalho and Holt": one is a conjunct of the other (both fill the slot)."""
+    """ "Carvalho and Holt": one is a conjunct of the other (both fill the slot)."""
     return a.root.head == b.root or b.root.head == a.root if "conj" in (a.root.dep_, b.root.dep_) else False
 
 
