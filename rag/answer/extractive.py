@@ -29,8 +29,8 @@ import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT, cite
 from rag.answer.phrases import asked_kind, scored_phrase, words_shared
-from rag.answer.slots import slot_phrase
-from rag.answer.tables import asked_cell
+from rag.answer.slots import find_slot
+from rag.answer.tables import asked_cell, label_words
 from rag.config import Settings
 from rag.lexical import tokenize
 from rag.sentence_vectors import span_vector
@@ -312,18 +312,34 @@ def _is_row(chunk: Chunk, start: int, end: int) -> bool:
 
 
 def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence[Citation]) -> ShortAnswer | None:
-    """The asked-for phrase from the best pick that holds one, with the number of the citation that holds it."""
+    """The asked-for phrase, with the number of the citation that holds it: the first pick (best first) whose
+    phrase is strong, else the first whose phrase is weak. A prose phrase is strong when its sentence says the
+    question's relation about it (`slots`); a table row's cell when no other row picked names more of the
+    question's words in its label ("Bramley flight" over "Hexley Basin to Bramley")."""
     kind = asked_kind(question)
     if kind is None:
         return None
-    for pick in picks:  # best first
-        chunk, start = pick.passage.chunk, pick.start
-        row = _is_row(chunk, pick.start, pick.end)
-        found = asked_cell(question, pick.text, kind) if row else slot_phrase(question, pick.text, kind)
-        if found is None:
+    rows = {
+        id(pick): label_words(question, pick.text)
+        for pick in picks
+        if _is_row(pick.passage.chunk, pick.start, pick.end)
+    }
+    found = []
+    for order, pick in enumerate(picks):
+        if mismatch(question, pick.text, _scope(pick.passage.chunk)):  # "in 2022" of a sentence about 2023
             continue
-        at, to = start + found[0], start + found[1]
+        if id(pick) in rows:
+            span, strong = asked_cell(question, pick.text, kind), rows[id(pick)] == max(rows.values())
+        else:
+            slot = find_slot(question, pick.text, kind)
+            span, strong = (slot.span, slot.strong) if slot is not None else (None, False)
+        if span is None:
+            continue
+        chunk = pick.passage.chunk
+        at, to = pick.start + span[0], pick.start + span[1]
         cited = next((c for c in citations if c.source == chunk.source and c.start <= at and to <= c.end), None)
         if cited is not None:
-            return ShortAnswer(chunk.text[at - chunk.start : to - chunk.start], cited.n, at, to)
-    return None
+            found.append(
+                (not strong, order, ShortAnswer(chunk.text[at - chunk.start : to - chunk.start], cited.n, at, to))
+            )
+    return min(found, key=lambda row: row[:2])[2] if found else None

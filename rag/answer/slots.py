@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from rag.answer.phrases import parse, scored_phrases
 
@@ -42,6 +42,10 @@ _UNITS = {
     "age": r"years?|year-old|months?",
 }
 _DIMENSION = {"long": ("length", "time"), "far": ("length",), "tall": ("length",), "high": ("length",), "old": ("age",)}
+_NAME = re.compile(r"\b[A-Z][\w’'-]{2,}")
+_TITLES = frozenset(re.findall(r"\w+", "dr mr mrs ms miss sir dame lord lady professor prof councillor cllr the"))
+_FORMER = frozenset(re.findall(r"\w+", "former previous retired retiring outgoing late predecessor"))
+_PAST = re.compile(r"\b(was|were|had|before|previous|former|predecessor|until|first|original)\b", re.I)
 _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
     r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|"
     r"\b(spring|summer|autumn|fall|winter|yesterday|tomorrow|today|tonight|noon|midnight|morning|evening)\b",
@@ -56,6 +60,14 @@ _DURATION = re.compile(
 )
 
 
+class Slot(NamedTuple):
+    """A phrase found for the question's slot: its (start, end) in the sentence, and whether the sentence says the
+    question's relation about it (`strong`), or it is only the one phrase of the asked kind there."""
+
+    span: tuple[int, int]
+    strong: bool
+
+
 def slot_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | None:
     """(start, end) within `sentence` of the phrase that fills the question's slot, or None when none does.
 
@@ -64,36 +76,80 @@ def slot_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | No
         >>> s[slice(*slot_phrase("Who led the seabird survey?", s, "person"))]
         'Dr Ines Carvalho'
         >>> s[slice(*slot_phrase("Who assisted with the survey?", s, "person"))]
-        'Tom Ridley'
+        'Tom Ridley and Mia Holt'
         >>> s = "The canal climbs 89 feet through 27 locks."
         >>> s[slice(*slot_phrase("How many locks does the canal have?", s, "number"))]
         '27 locks'
         >>> slot_phrase("When did the storm stop work?", "The storm stopped work for three days.", "date") is None
         True
     """
+    found = find_slot(question, sentence, kind)
+    return found.span if found is not None else None
+
+
+def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
+    """The phrase of the sentence that fills the question's slot (see the module's rules), or None."""
     doc = parse(sentence)
+    asks = _question(question)
     candidates = [(span, _entity(doc, span)) for span, _ in scored_phrases(question, sentence, kind)]
-    candidates = [(span, e) for span, e in candidates if e is not None and _fits(question, e, kind)]
+    candidates = [
+        (span, e)
+        for span, e in candidates
+        if e is not None and _fits(question, e, kind) and not _topical(e, question) and not _former(e, asks)
+    ]
+    if asks.role and kind == "person":  # "who is the treasurer?" asks for a person, not the charity's name
+        candidates = [(span, e) for span, e in candidates if e.label_ == "PERSON"]
     if not candidates:
         return None
-    asks = _question(question)
     counting = [(span, e) for span, e in candidates if asks.counted and _counts(e, asks.counted)]
     relation = [t for t in doc if any(_related(t, lemma) for lemma in asks.relation)]
     if kind == "number" and asks.counted and (counting or _has_lemma(doc, asks.counted)):
-        found = counting[0][0] if len(counting) == 1 else None
-    elif not relation:
-        found = candidates[0][0] if len(candidates) == 1 else None
+        found, strong = (counting[0][0] if len(counting) == 1 else None), True
+    elif relation:
+        found, strong = _nearest(candidates, relation), True
+    elif len(candidates) == 1 and _lone_may_answer(candidates[0][1], kind, asks):
+        found, strong = candidates[0][0], False
     else:
-        found = _nearest(candidates, relation)
-    return _widened(sentence, _entity(doc, found), kind) if found is not None else None
+        return None
+    return Slot(_widened(sentence, _entity(doc, found), kind), strong) if found is not None else None
+
+
+def _lone_may_answer(entity: Any, kind: str, asks: _Asked) -> bool:
+    """Whether the one phrase of the asked kind in a sentence without the question's relation may answer: a date,
+    a figure or a place may; a person or organisation only when the question names no relation (a name in a
+    sentence about something else is mostly someone else: "My name is Clare Hollis" for "who is the treasurer?")."""
+    if kind in {"person", "organization"}:
+        return not asks.relation and entity.label_ in ("PERSON" if kind == "person" else "ORG")
+    return not asks.role  # "when is the awards evening?" is not answered by a sentence without the evening
+
+
+def _topical(entity: Any, question: str) -> bool:
+    """Whether the entity is what the question is about, not its answer: it shares a name with the question ("the
+    Corn Exchange on Bridge Street" for "who bought the Corn Exchange?")."""
+    asked = {w.lower() for w in _NAME.findall(question)}
+    return any(w.lower() in asked for w in _NAME.findall(entity.text) if w.lower() not in _TITLES)
+
+
+def _former(entity: Any, asks: _Asked) -> bool:
+    """Whether the entity held the asked role before (when the question asks about now): "took over from X",
+    "succeeded X", "X, who had been Mayor", "the former chair X"."""
+    if asks.past:
+        return False
+    root = entity.root
+    if root.dep_ in {"dobj", "pobj"} and root.head.lemma_.lower() in {"succeed", "replace", "from"}:
+        return True
+    if any(t.lower_ in _FORMER for t in root.children) or any(t.lower_ in _FORMER for t in root.lefts):
+        return True
+    return any(c.dep_ == "relcl" and any(a.lower_ == "had" for a in c.children) for c in root.children)
 
 
 def _widened(sentence: str, entity: Any, kind: str) -> tuple[int, int]:
-    """A number's span with what makes it an answer: the currency sign before it ("£750") and the noun it counts
-    or measures right after it ("27 locks", "61.8 billion litres", "two flight control computers")."""
+    """The phrase's span with what makes it the whole answer: for a number, the currency sign before it ("£750")
+    and the noun it counts or measures right after it ("27 locks", "61.8 billion litres", "two flight control
+    computers"); for a name, the names coordinated with it ("Tom Ridley and Mia Holt")."""
     start, end = entity.start_char, entity.end_char
     if kind != "number":
-        return start, end
+        return start, _conjuncts_end(entity)
     if start > 0 and sentence[start - 1] in "$£€¥":
         start -= 1
     root = entity.root
@@ -110,11 +166,24 @@ def _widened(sentence: str, entity: Any, kind: str) -> tuple[int, int]:
     return start, end
 
 
-class _Asked:
-    """What a question asks about: its relation lemmas and, for "how many X", the counted noun's lemma."""
+def _conjuncts_end(entity: Any) -> int:
+    """The end of the last entity coordinated with this one ("Tom Ridley and Mia Holt"), else its own end."""
+    end, root = entity.end_char, entity.root
+    conjuncts = {t.i for t in root.conjuncts if t.i > root.i}
+    for other in entity.doc.ents:
+        if other.root.i in conjuncts and other.label_ == entity.label_:
+            end = max(end, other.end_char)
+    return end
 
-    def __init__(self, relation: tuple[str, ...], counted: str) -> None:
-        self.relation, self.counted = relation, counted
+
+class _Asked(NamedTuple):
+    """What a question asks about: its relation lemmas; for "how many X", the counted noun's lemma; whether the
+    relation is a role noun ("who is the treasurer?"); whether it asks about the past or a predecessor."""
+
+    relation: tuple[str, ...]
+    counted: str
+    role: bool = False
+    past: bool = False
 
 
 @lru_cache(maxsize=256)
@@ -130,14 +199,15 @@ def _question(question: str) -> _Asked:
         for t in doc
         if t.pos_ == "VERB" and t.lemma_.lower() not in _LIGHT_VERBS and t.lower_ not in _WH and t.dep_ != "aux"
     ]
+    past = bool(_PAST.search(question))
     if verbs:
-        return _Asked(tuple(verbs), counted)
+        return _Asked(tuple(verbs), counted, past=past)
     roles = [  # "Who is the chief executive of the Trust?": the role noun, not the organisation
         t.lemma_.lower()
         for t in doc
         if t.pos_ == "NOUN" and t.dep_ in {"nsubj", "attr", "ROOT", "dobj"} and t.lemma_.lower() != counted
     ]
-    return _Asked(tuple(roles), counted)
+    return _Asked(tuple(roles), counted, role=bool(roles), past=past)
 
 
 def _entity(doc: Any, span: tuple[int, int]) -> Any:
@@ -160,6 +230,11 @@ def _fits(question: str, entity: Any, kind: str) -> bool:
         return bool(re.search(rf"(?<![^\W\d_])({units})\b", f"{text} {following}", re.I))
     if word == "much" and _MONEY_WORDS.search(question):
         return entity.label_ == "MONEY" or bool(_CURRENCY.search(text))
+    if word == "many":  # a count: not a share or a sum, nor a number that counts something else than X
+        counted = _question(question).counted
+        head = entity.root.head
+        counts_other = entity.root.dep_ == "nummod" and head.pos_ == "NOUN" and not _same(head.lemma_, counted)
+        return entity.label_ not in {"PERCENT", "MONEY"} and not (counted and counts_other)
     return True
 
 

@@ -76,6 +76,17 @@ def asked_cell(question: str, row: str, kind: str = "") -> tuple[int, int] | Non
     return best if best is not None or not kind else _only_cell_of_kind(question, row, found, kind)
 
 
+def label_words(question: str, row: str) -> int:
+    """How many of the question's words the row's label holds (0 for a line that is no table row).
+
+    Example:
+        >>> label_words("How far does the Bramley flight rise?", "Bramley flight — Rise (feet): 96")
+        2
+    """
+    parsed = row_cells(row)
+    return len((_words(question) - _IGNORED) & _words(row[slice(*parsed[0])])) if parsed is not None else 0
+
+
 def _only_cell_of_kind(question: str, row: str, found: list[tuple[str, int, int]], kind: str) -> tuple[int, int] | None:
     """The one cell holding a phrase of the asked kind, or None when none or several do."""
     spans = [span for span, _ in scored_phrases(question, row, kind)]
