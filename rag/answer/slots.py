@@ -27,7 +27,7 @@ from rag.answer.phrases import parse, scored_phrases
 
 MAX_DISTANCE = 4  # edges between a candidate and the relation word in the parse tree (loose ones count LOOSE)
 LOOSE = 2
-_LOOSE_EDGES = frozenset({"prep", "advcl", "npadvmod", "ccomp", "xcomp", "parataxis", "advmod", "dative"})
+_LOOSE_EDGES = frozenset({"prep", "advcl", "npadvmod", "ccomp", "xcomp", "parataxis", "advmod", "dative", "conj"})
 _LIGHT_VERBS = frozenset(re.findall(r"\w+", "be have do get make take give go come say tell let"))  # no slot
 _WH = frozenset(re.findall(r"\w+", "who whom whose what which when where why how"))
 _MONEY_WORDS = re.compile(
@@ -45,6 +45,7 @@ _DIMENSION = {"long": ("length", "time"), "far": ("length",), "tall": ("length",
 _NAME = re.compile(r"\b[A-Z][\w’'-]{2,}")
 _TITLES = frozenset(re.findall(r"\w+", "dr mr mrs ms miss sir dame lord lady professor prof councillor cllr the"))
 _FORMER = frozenset(re.findall(r"\w+", "former previous retired retiring outgoing late predecessor"))
+_ANY_ROLE = frozenset(re.findall(r"\w+", "new current present acting interim the our their its"))
 _PAST = re.compile(r"\b(was|were|had|before|previous|former|predecessor|until|first|original)\b", re.I)
 _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
     r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|"
@@ -53,9 +54,9 @@ _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
 )
 _HOW = re.compile(r"\bhow (many|much|long|far|tall|high|old)\b", re.I)
 _DURATION = re.compile(
-    r"^(for |about |some |around |over |nearly |almost )?(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|"
-    r"nine|ten|eleven|twelve|[a-z]+teen|[a-z]+ty|a few|several|many)[\s-]+(years?|months?|weeks?|days?|decades?|"
-    r"centuries|century|hours?|minutes?|nights?)$",
+    r"^(for |about |some |around |over |nearly |almost )?(\d[\d,.]*|a single|a whole|a full|a|an|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|[a-z]+ty|a few|several|many)[\s-]+"
+    r"(years?|months?|weeks?|days?|decades?|centuries|century|hours?|minutes?|nights?|mornings?|afternoons?|evenings?)$",
     re.I,
 )
 
@@ -99,14 +100,14 @@ def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
     ]
     if asks.role and kind == "person":  # "who is the treasurer?" asks for a person, not the charity's name
         candidates = [(span, e) for span, e in candidates if e.label_ == "PERSON"]
-    if not candidates:
+    if not candidates or (asks.subject and not _has_lemma(doc, asks.subject)):
         return None
     counting = [(span, e) for span, e in candidates if asks.counted and _counts(e, asks.counted)]
-    relation = [t for t in doc if any(_related(t, lemma) for lemma in asks.relation)]
+    relation = [t for t in doc if any(_related(t, lemma) for lemma in asks.relation) and _modified_as(t, asks)]
     if kind == "number" and asks.counted and (counting or _has_lemma(doc, asks.counted)):
         found, strong = (counting[0][0] if len(counting) == 1 else None), True
-    elif relation:
-        found, strong = _nearest(candidates, relation), True
+    elif relation:  # the one phrase of its kind in a sentence that says the relation fills it, wherever it hangs
+        found, strong = (candidates[0][0] if len(candidates) == 1 else _nearest(candidates, relation)), True
     elif len(candidates) == 1 and _lone_may_answer(candidates[0][1], kind, asks):
         found, strong = candidates[0][0], False
     else:
@@ -133,7 +134,7 @@ def _topical(entity: Any, question: str) -> bool:
 def _former(entity: Any, asks: _Asked) -> bool:
     """Whether the entity held the asked role before (when the question asks about now): "took over from X",
     "succeeded X", "X, who had been Mayor", "the former chair X"."""
-    if asks.past:
+    if asks.past or entity.label_ not in {"PERSON", "ORG"}:
         return False
     root = entity.root
     if root.dep_ in {"dobj", "pobj"} and root.head.lemma_.lower() in {"succeed", "replace", "from"}:
@@ -184,6 +185,8 @@ class _Asked(NamedTuple):
     counted: str
     role: bool = False
     past: bool = False
+    modifiers: tuple[str, ...] = ()  # the role noun's own modifiers, which the sentence's role word must have too
+    subject: str = ""  # what "how long is the pound?" measures: a sentence without it measures something else
 
 
 @lru_cache(maxsize=256)
@@ -194,20 +197,29 @@ def _question(question: str) -> _Asked:
         if token.lower_ == "many" and token.i > 0 and doc[token.i - 1].lower_ == "how":
             head = token.head
             counted = head.lemma_.lower() if head.pos_ in {"NOUN", "PROPN"} and head.i != token.i else ""
-    verbs = [
+    how = _HOW.search(question)
+    measure = [how.group(1).lower()] if how and how.group(1).lower() in _DIMENSION else []  # "long" in "… is long"
+    verbs = measure + [
         t.lemma_.lower()
         for t in doc
         if t.pos_ == "VERB" and t.lemma_.lower() not in _LIGHT_VERBS and t.lower_ not in _WH and t.dep_ != "aux"
     ]
     past = bool(_PAST.search(question))
     if verbs:
-        return _Asked(tuple(verbs), counted, past=past)
+        subject = next((t.lemma_.lower() for t in doc if t.dep_ == "nsubj" and t.pos_ == "NOUN"), "")
+        return _Asked(tuple(verbs), counted, past=past, subject=subject if verbs == measure else "")
     roles = [  # "Who is the chief executive of the Trust?": the role noun, not the organisation
-        t.lemma_.lower()
+        t
         for t in doc
-        if t.pos_ == "NOUN" and t.dep_ in {"nsubj", "attr", "ROOT", "dobj"} and t.lemma_.lower() != counted
+        if (t.pos_ == "NOUN" or (t.pos_ == "PROPN" and t.ent_type_ == ""))  # "Head of People"
+        and t.dep_ in {"nsubj", "attr", "ROOT", "dobj"}
+        and t.lemma_.lower() != counted
     ]
-    return _Asked(tuple(roles), counted, role=bool(roles), past=past)
+    modifiers = tuple(  # "operating" of "chief operating officer": a "chief financial officer" is another role
+        sorted({c.lower_ for t in roles for c in t.children if c.dep_ in {"compound", "amod"}} - _ANY_ROLE)
+    )
+    lemmas = tuple(t.lemma_.lower() for t in roles)
+    return _Asked(lemmas, counted, role=bool(roles), past=past, modifiers=modifiers)
 
 
 def _entity(doc: Any, span: tuple[int, int]) -> Any:
@@ -233,21 +245,39 @@ def _fits(question: str, entity: Any, kind: str) -> bool:
     if word == "many":  # a count: not a share or a sum, nor a number that counts something else than X
         counted = _question(question).counted
         head = entity.root.head
-        counts_other = entity.root.dep_ == "nummod" and head.pos_ == "NOUN" and not _same(head.lemma_, counted)
-        return entity.label_ not in {"PERCENT", "MONEY"} and not (counted and counts_other)
+        counts_other = entity.root.dep_ == "nummod" and head.pos_ == "NOUN" and not _counts(entity, counted)
+        measure = entity.label_ in {"PERCENT", "MONEY", "QUANTITY", "DATE", "TIME"} and not (
+            counted and _counts(entity, counted)
+        )  # "six months" does not say how many days
+        return not measure and not (counted and counts_other)
     return True
 
 
 def _counts(entity: Any, counted: str) -> bool:
-    """Whether the number counts the noun: its head, or a word up to two after it ("27 narrow locks")."""
+    """Whether the number counts the noun: its head, or a word right after it, past other nouns and adjectives
+    ("27 narrow locks", "55 puffin burrows")."""
     doc, root = entity.doc, entity.root
     if _same(root.lemma_, counted) or (root.dep_ == "nummod" and _same(root.head.lemma_, counted)):
         return True
-    return any(_same(t.lemma_, counted) for t in doc[entity.end : entity.end + 2])
+    for token in doc[entity.end : entity.end + 3]:  # "55 puffin burrows", not "99.97% of samples"
+        if _same(token.lemma_, counted):
+            return True
+        if token.pos_ not in {"NOUN", "ADJ", "PROPN"}:
+            return False
+    return False
 
 
 def _has_lemma(doc: Any, lemma: str) -> bool:
     return any(_same(t.lemma_, lemma) for t in doc)
+
+
+def _modified_as(token: Any, asks: _Asked) -> bool:
+    """Whether a role word of the sentence has the question's modifiers of its role ("chief operating officer")."""
+    if not asks.role or not asks.modifiers:
+        return True
+    return set(asks.modifiers) <= {c.lower_ for c in token.children} | {
+        t.lower_ for t in token.doc[token.i - 3 : token.i]
+    }
 
 
 def _related(token: Any, lemma: str) -> bool:

@@ -29,6 +29,17 @@ _IGNORED = frozenset(
 )  # words of any question
 
 
+_MEASURES = {
+    "long": ("length", "duration"),
+    "far": ("distance",),
+    "tall": ("height",),
+    "high": ("height",),
+    "old": ("age",),
+    "big": ("size", "area"),
+    "large": ("size", "area"),
+}  # a column a how-question names
+
+
 def _key(word: str) -> str:
     """A word compared without case and a plural's s ("Totals" is "total")."""
     word = word.lower()
@@ -61,6 +72,9 @@ def asked_cell(question: str, row: str, kind: str = "") -> tuple[int, int] | Non
         return None
     label, found = parsed
     asked = _words(question) - _IGNORED
+    asked |= {
+        word for how, words in _MEASURES.items() if re.search(rf"\bhow {how}\b", question, re.I) for word in words
+    }
     values = [label, *((start, end) for _, start, end in found)]
     if not asked & _words(" ".join(row[start:end] for start, end in values)):
         return None
