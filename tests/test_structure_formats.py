@@ -11,6 +11,7 @@ from rag.ingest import loaders
 from rag.ingest.blocks import HEADING_KINDS
 from rag.ingest.loaders import load_file
 from rag.ingest.splitter import split_document
+from tests.conftest import ROOT
 
 MARKDOWN_LOADER = "rag.ingest.markdown:load_markdown"
 
@@ -382,3 +383,10 @@ def test_markdown_tables_lists_code_and_quotes_are_blocks(tmp_path, markdown_dis
         "paragraph",
     ]
     assert texts(doc, "paragraph")[-1] == "Leave not taken by 31 March is lost."
+
+
+def test_a_web_pages_date_line_under_its_title_is_kept_though_the_judge_drops_bylines():
+    document = load_file(ROOT / "eval" / "realdocs" / "corpus" / "slow-commute-blog.html")
+    lines = document.text.split("\n\n")
+    assert lines[:2] == ["What a year of cycling to work taught me", "Posted on 3 March 2024 by Ellen Firth"]
+    assert "3 Comments" not in document.text  # the comments link inside the date line's element is still dropped

@@ -9,8 +9,9 @@ the loose text of other block elements paragraphs, each li (and dt/dd) a list it
 its column headers (an infobox, a table of th/td rows, gives "Label — value" lines, a th across it a new caption;
 a table used for layout is read as text), pre code, figcaption and caption captions, a formula its TeX. Last, the
 blocks that are no part of the main text (related links, bylines, calls to action...) are dropped as trafilatura
-judges the page (`judge`). Reference marks in the text ("[12]", "[citation needed]") are removed. The title is
-the page's <title>, or its h1 when the <title> is that h1 with the site's name added ("Mozilla - Wikipedia").
+judges the page (`judge`), but for the date line under the h1 ("Posted on 3 March 2024 by Ellen Firth").
+Reference marks in the text ("[12]", "[citation needed]") are removed. The title is the page's <title>, or its
+h1 when the <title> is that h1 with the site's name added ("Mozilla - Wikipedia").
 Leaves out everything not particular to HTML (`loaders`), images, and the page's encoding (UTF-8 or a BOM).
 """
 
@@ -238,12 +239,25 @@ def judge(markup: str, draft: TextBuilder, sources: list[Any]) -> list[bool]:
     agreed = _agreed(draft, _trigrams(words), " ".join(words))
     region = _region(sources, [b.end - b.start if keep else 0 for b, keep in zip(draft.blocks, agreed)])
     first_h1 = next((i for i, b in enumerate(draft.blocks) if b.kind == "heading" and b.level == 1), None)
+    dateline = _dateline(draft, first_h1)
     kept = []
     for index, (block, source, agree) in enumerate(zip(draft.blocks, sources, agreed)):
         in_region = region is not None and source is not None and _within(source, region)
         undecided = agree is None or (block.kind in REGION_KINDS and not block.group)
-        kept.append(bool(agree) or index == first_h1 or (in_region and undecided))
+        kept.append(bool(agree) or index in (first_h1, dateline) or (in_region and undecided))
     return kept
+
+
+def _dateline(draft: TextBuilder, first_h1: int | None) -> int | None:
+    """The index of the page's date line, the short paragraph right under its h1 that dates it or names its author
+    ("Posted on 3 March 2024 by Ellen Firth"), which trafilatura drops as a byline; or None."""
+    if first_h1 is None or first_h1 + 1 >= len(draft.blocks):
+        return None
+    block = draft.blocks[first_h1 + 1]
+    text = draft.text[block.start : block.end]
+    if block.kind == "paragraph" and len(text) <= DATELINE_CHARS and _DATED.search(text):
+        return first_h1 + 1
+    return None
 
 
 AGREE = 0.5
@@ -252,6 +266,10 @@ LIST_AGREE = 0.0
 REGION_MASS = 0.9
 REGION_KINDS = ("heading", "caption")
 MIN_JUDGED_WORDS = 20
+DATELINE_CHARS = 160
+_DATED = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bby\s+[A-Z]", re.IGNORECASE
+)
 _WORDS_OF = re.compile(r"\w+")
 _MATH_OPEN, _MATH_CLOSE = "\ue000", "\ue001"  # around a formula's TeX in the draft, so the judge can set it aside
 _MATH = re.compile(f"{_MATH_OPEN}[^{_MATH_CLOSE}]*{_MATH_CLOSE}")
