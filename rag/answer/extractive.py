@@ -30,7 +30,7 @@ import numpy as np
 from rag.answer.base import ABSTAIN_TEXT, cite
 from rag.answer.phrases import asked_kind, scored_phrase, words_shared
 from rag.answer.slots import find_slot
-from rag.answer.tables import asked_cell, label_words
+from rag.answer.tables import asked_cell, label_words, named_cell
 from rag.config import Settings
 from rag.lexical import tokenize
 from rag.sentence_vectors import span_vector
@@ -52,6 +52,15 @@ _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (year|day|date|month|time)\b|\bwhich
 _ASKS_NAME = re.compile(r"^\s*(who|whom|whose|where)\b|\bwhich (person|country|company|city|organi[sz]ation)\b", re.I)
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n[’']t\b", re.I)
 _FIGURE = re.compile(r"(?<![^\W_])(?:\d[\d,.]*\d|\d)")  # not the digits of a code such as "S99" or "A320"
+_LABELS = frozenset({"title", "heading", "caption"})
+_ITEMS = frozenset({"list_item", "code"})
+_QUESTION_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][a-z]{2,}\b")
+_ASKS_HEADING = re.compile(
+    r"\bwhat (is|are|was|were)\b.{0,40}\b(section|chapter|part|appendix|notice|item|clause)s?\b.{0,60}\babout\b|"
+    r"\b(which|what) (section|chapter|part|appendix|heading)s? (covers?|is about|deals? with|explains?|describes?)\b|"
+    r"\bwhat (is|was) the (subject|title|heading|topic) of\b",
+    re.I,
+)
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 _POINTS_BACK = re.compile(
     r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|however|but|also|moreover|meanwhile|still|"
@@ -64,10 +73,13 @@ _POINTS_BACK = re.compile(
 PRESELECT_COVERAGE, PRESELECT_SIMILARITY = 0.5, 0.4
 COVERAGE_WEIGHT, SENTENCE_WEIGHT, TYPE_PENALTY = 0.5, 0.3, 0.1
 MISMATCH_PENALTY = 0.2
+ROW_BONUS = 0.1  # a table row with the cell whose column the question names, in a table about its names
+HEADING_PENALTY = 0.15  # a heading, title or caption for a question not about one (a bonus for one that is)
 PHRASE_PENALTY = 0.1  # a when/where/how-many/which-company question's sentence naming nothing of the asked kind
 RERANK = 6
 SECOND_SENTENCE_RATIO = 0.9
 SHORT_SOURCE_RATIO = 0.8
+LIST_CHARS = 600  # a list quoted with its introduction, or with the item that was found
 NEARBY = 2  # a sentence holding the asked-for phrase may be cited instead if it scores this close
 
 
@@ -124,6 +136,17 @@ def _scope(chunk: Chunk) -> str:
     return f"{chunk.title} {chunk.section} {chunk.context}"
 
 
+def asks_heading(question: str) -> bool:
+    """Whether the question asks for a heading or title ("What is section 7 about?", "Which chapter covers
+    budgets?", "What is the subject of Notice 14?"): then a heading answers, else a heading only names a topic.
+
+    Example:
+        >>> asks_heading("What is section 7 of the handbook about?"), asks_heading("Who designed the viaduct?")
+        (True, False)
+    """
+    return bool(_ASKS_HEADING.search(question))
+
+
 def answer_type(question: str) -> Callable[[str, str], bool] | None:
     """A check that a sentence holds the kind of answer the question asks for, or None if any sentence may do."""
     if _ASKS_NUMBER.search(question):
@@ -165,11 +188,13 @@ class ExtractiveAnswerer:
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         fits = answer_type(question)
+        wants_heading = asks_heading(question)
+        kind = asked_kind(question) or ""
         seen, found = set(), []
         for passage in passages:
             similarity = max(passage.similarity or 0.0, 0.0)
             scope = _scope(passage.chunk)
-            for first, end, sentence in passage.chunk.sentence_texts():
+            for index, (first, end, sentence) in enumerate(passage.chunk.sentence_texts()):
                 keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
                     continue
@@ -179,6 +204,10 @@ class ExtractiveAnswerer:
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
                 penalty += MISMATCH_PENALTY if mismatch(question, text, scope) else 0.0
+                if passage.chunk.kind_of(index) == "table_row" and _names_cell(question, text, passage.chunk, kind):
+                    penalty -= ROW_BONUS
+                if passage.chunk.kind_of(index) in _LABELS:  # a heading names a topic; it answers what it is about
+                    penalty += -HEADING_PENALTY if wants_heading else HEADING_PENALTY
                 cheap = PRESELECT_COVERAGE * coverage + PRESELECT_SIMILARITY * similarity - penalty
                 found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap)))
         found.sort(key=lambda row: -row[0])
@@ -219,6 +248,9 @@ class ExtractiveAnswerer:
             picks = [*picks[: self.max_sentences - 1], holder] if holder is not None else picks
         elif holder not in picks:
             picks = [holder, *picks[: self.max_sentences - 1]]
+        picks = [_with_items(c, question) for c in picks]
+        if holder is not None:
+            holder = next(c for c in picks if c.start == holder.start and c.passage is holder.passage)
         text, citations = cite(_merge([(c.passage, c.start, c.end) for c in picks], passages))
         first = [holder, *(c for c in picks if c is not holder)] if holder is not None else picks
         short = _short_answer(question, first, citations)
@@ -226,6 +258,42 @@ class ExtractiveAnswerer:
             text = f"{short.text} — {text}"
         timings["answer_ms"] = (time.perf_counter() - began) * 1000
         return Answer(question, text, False, citations, tuple(passages), confidence, self.name, timings, short=short)
+
+
+def _names_cell(question: str, row: str, chunk: Chunk, kind: str) -> bool:
+    """Whether the row holds the cell the question names (`tables.named_cell`) and its chunk or scope holds every
+    name of the question ("Who designed the Hebble Viaduct?" is no question for the Calderbrook Viaduct's table)."""
+    if named_cell(question, row, kind) is None:
+        return False
+    around = f"{chunk.text} {_scope(chunk)}".lower()
+    return all(name.lower() in around for name in _QUESTION_NAME.findall(question))
+
+
+def _with_items(candidate: Candidate, question: str) -> Candidate:
+    """The candidate widened to the list it stands for, quoted as one span: a sentence that introduces a list or
+    code with a colon ("The notice you must give depends on your grade:", "install it from homebrew-core:") with
+    the items that follow it in its chunk; a list item, for a question that asks for no phrase ("What should I
+    bring?"), with the items around it. At most `LIST_CHARS` characters; a table row stays one row."""
+    chunk = candidate.passage.chunk
+    spans = chunk.sentences or ((chunk.start, chunk.end),)
+    kinds = [chunk.kind_of(i) for i in range(len(spans))]
+    at = next((i for i, (s, e) in enumerate(spans) if s <= candidate.start < e), None)
+    if at is None:
+        return candidate
+    last = next((i for i, (s, e) in enumerate(spans) if s < candidate.end <= e), at)
+    first = at
+    if candidate.text.rstrip().endswith(":") or (kinds[at] == "list_item" and asked_kind(question) is None):
+        while (
+            last + 1 < len(spans) and kinds[last + 1] in _ITEMS and spans[last + 1][1] - spans[first][0] <= LIST_CHARS
+        ):
+            last += 1
+    if kinds[at] == "list_item" and asked_kind(question) is None:
+        while first > 0 and kinds[first - 1] in _ITEMS and spans[last][1] - spans[first - 1][0] <= LIST_CHARS:
+            first -= 1
+    start, end = min(spans[first][0], candidate.start), max(spans[last][1], candidate.end)
+    if (start, end) == (candidate.start, candidate.end):
+        return candidate
+    return replace(candidate, start=start, end=end, text=chunk.text[start - chunk.start : end - chunk.start])
 
 
 def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:

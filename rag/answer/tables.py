@@ -67,27 +67,79 @@ def asked_cell(question: str, row: str, kind: str = "") -> tuple[int, int] | Non
         >>> leave[slice(*asked_cell("How many weeks of parental leave?", leave, "number"))]
         '18 weeks'
     """
+    found = named_cell(question, row, kind)
+    if found is not None or not kind:
+        return found
+    parsed = row_cells(row)
+    if parsed is None or not _row_named(_asked(question), row, parsed):
+        return None
+    return _only_cell_of_kind(question, row, parsed[1], kind)
+
+
+def named_cell(question: str, row: str, kind: str = "") -> tuple[int, int] | None:
+    """(start, end) of the cell whose column the question names, in a row the question names: a row of a grid by
+    a word of its label or values and the column by the words of its header (`asked_cell`); a two-column row
+    ("Designer — John Fenwick Hartley", an infobox's) by its label, a word of the question's stem ("designed")
+    or the dimension a how-question asks ("Total length" for "how long"); its row is its table's subject.
+
+    Example:
+        >>> row = "Designer — John Fenwick Hartley"
+        >>> row[slice(*named_cell("Who designed the Calderbrook Viaduct?", row))]
+        'John Fenwick Hartley'
+        >>> named_cell("Who built the Calderbrook Viaduct?", row) is None
+        True
+    """
     parsed = row_cells(row)
     if parsed is None:
         return None
     label, found = parsed
-    asked = _words(question) - _IGNORED
-    asked |= {
-        word for how, words in _MEASURES.items() if re.search(rf"\bhow {how}\b", question, re.I) for word in words
-    }
-    values = [label, *((start, end) for _, start, end in found)]
-    if not asked & _words(" ".join(row[start:end] for start, end in values)):
+    asked = _asked(question)
+    if len(found) == 1 and not found[0][0]:  # label — value
+        _, start, end = found[0]
+        names = _words(row[slice(*label)])
+        if any(_same(name, word) for name in names for word in asked) and _holds(row[start:end], kind):
+            return start, end
+        return None
+    if not _row_named(asked, row, parsed):
         return None
     best, best_key = None, (0, 0.0, 0)
     for header, start, end in found:
         names = _words(header) - {""}
         shared = len(names & asked)
-        if not shared or (kind in ("number", "date") and not any(c.isdigit() for c in row[start:end])):
+        if not shared or not _holds(row[start:end], kind):
             continue
         key = (shared, shared / len(names), -len(names))
         if key > best_key:
             best, best_key = (start, end), key
-    return best if best is not None or not kind else _only_cell_of_kind(question, row, found, kind)
+    return best
+
+
+def _asked(question: str) -> set[str]:
+    """The words of the question that may name a row or column, with the column a how-question names."""
+    asked = _words(question) - _IGNORED
+    return asked | {
+        word for how, words in _MEASURES.items() if re.search(rf"\bhow {how}\b", question, re.I) for word in words
+    }
+
+
+def _row_named(asked: set[str], row: str, parsed: tuple) -> bool:
+    """Whether the question names the row: every word of its label ("Annual leave" is not named by "sabbatical
+    leave"; "Florida", "Bramley flight" are), or a word of one of its values ("Chevron" in a row of layoffs)."""
+    label, found = parsed
+    words = _words(row[slice(*label)]) - _IGNORED
+    if words and words <= asked:
+        return True
+    return bool(asked & _words(" ".join(row[start:end] for _, start, end in found)))
+
+
+def _holds(value: str, kind: str) -> bool:
+    """Whether a cell can answer a question of the kind: a figure for how many / how much and when."""
+    return kind not in ("number", "date") or any(c.isdigit() for c in value)
+
+
+def _same(a: str, b: str) -> bool:
+    """One word, or two of one stem ("designer", "designed"; "length" is no "long": that is `_MEASURES`)."""
+    return a == b or (min(len(a), len(b)) >= 5 and a[:5] == b[:5])
 
 
 def label_words(question: str, row: str) -> int:
