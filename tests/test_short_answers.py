@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer.extractive import mismatch
+from rag.answer.nearmiss import mismatch
 from rag.answer.phrases import asked_kind, find_phrase
 from rag.cli import main
 from tests.conftest import SEED

@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT, cite
+from rag.answer.nearmiss import absent_names, mismatch, scope
 from rag.answer.phrases import asked_kind, scored_phrase, words_shared
 from rag.answer.slots import find_slot
 from rag.answer.tables import asked_cell, label_words, named_cell
@@ -50,8 +51,6 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\bwhat (percentage|share|amount|number)\b", re.I)
 _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (year|day|date|month|time)\b|\bwhich (year|day|month)\b", re.I)
 _ASKS_NAME = re.compile(r"^\s*(who|whom|whose|where)\b|\bwhich (person|country|company|city|organi[sz]ation)\b", re.I)
-_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n[’']t\b", re.I)
-_FIGURE = re.compile(r"(?<![^\W_])(?:\d[\d,.]*\d|\d)")  # not the digits of a code such as "S99" or "A320"
 _LABELS = frozenset({"title", "heading", "caption"})
 _ITEMS = frozenset({"list_item", "code"})
 _QUESTION_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][a-z]{2,}\b")
@@ -61,7 +60,6 @@ _ASKS_HEADING = re.compile(
     r"\bwhat (is|was) the (subject|title|heading|topic) of\b",
     re.I,
 )
-_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 _POINTS_BACK = re.compile(
     r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|however|but|also|moreover|meanwhile|still|"
     r"yet|instead|thus|therefore|and|then)\b",
@@ -106,34 +104,6 @@ def _function_words() -> frozenset[str]:
 def content_terms(text: str) -> list[str]:
     """The stems coverage counts: `rag.lexical.tokenize` without function words."""
     return [t for t in tokenize(text) if t not in _function_words()]
-
-
-def mismatch(question: str, sentence: str, scope: str = "") -> bool:
-    """Whether the sentence cannot be about what was asked: the question negates and the sentence does not, or the
-    question names a figure ("in 1349", "22nd", "3,600") or a month that is neither in the sentence nor in its
-    `scope` (the document's title, the section's heading, a table's caption: "November 2015" over a table's rows).
-    "1347" and "32nd" are other figures; "3600" and "1960s" are the same ones.
-
-    Example:
-        >>> mismatch("How many checks in Texas in December 2015?", "Texas — Totals: 146,982", "Checks November 2015")
-        True
-        >>> mismatch("How many checks in Texas in November 2015?", "Texas — Totals: 146,982", "Checks November 2015")
-        False
-    """
-    if _NEGATION.search(question) and not _NEGATION.search(sentence):
-        return True
-    return not _figures(question) <= _figures(f"{sentence} {scope}")
-
-
-def _figures(text: str) -> set[str]:
-    """The figures of a text as numbers, thousands separators dropped, and its months: "3,600 men in May 1960s"
-    gives 3600, 1960 and may; the digits of a code ("S99", "A320") are not figures, nor "may" the verb."""
-    return {figure.replace(",", "") for figure in _FIGURE.findall(text)} | {m.lower() for m in _MONTH.findall(text)}
-
-
-def _scope(chunk: Chunk) -> str:
-    """What a chunk's sentences are about beyond their own words: its document's title, its section and context."""
-    return f"{chunk.title} {chunk.section} {chunk.context}"
 
 
 def asks_heading(question: str) -> bool:
@@ -190,10 +160,11 @@ class ExtractiveAnswerer:
         fits = answer_type(question)
         wants_heading = asks_heading(question)
         kind = asked_kind(question) or ""
+        unknown = MISMATCH_PENALTY if absent_names(question, passages) else 0.0  # no passage names its subject
         seen, found = set(), []
         for passage in passages:
             similarity = max(passage.similarity or 0.0, 0.0)
-            scope = _scope(passage.chunk)
+            about = scope(passage.chunk)
             for index, (first, end, sentence) in enumerate(passage.chunk.sentence_texts()):
                 keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
@@ -203,7 +174,7 @@ class ExtractiveAnswerer:
                 words = set(content_terms(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
-                penalty += MISMATCH_PENALTY if mismatch(question, text, scope) else 0.0
+                penalty += MISMATCH_PENALTY if mismatch(question, text, about) else unknown
                 if passage.chunk.kind_of(index) == "table_row" and _names_cell(question, text, passage.chunk, kind):
                     penalty -= ROW_BONUS
                 if passage.chunk.kind_of(index) in _LABELS:  # a heading names a topic; it answers what it is about
@@ -265,7 +236,7 @@ def _names_cell(question: str, row: str, chunk: Chunk, kind: str) -> bool:
     name of the question ("Who designed the Hebble Viaduct?" is no question for the Calderbrook Viaduct's table)."""
     if named_cell(question, row, kind) is None:
         return False
-    around = f"{chunk.text} {_scope(chunk)}".lower()
+    around = f"{chunk.text} {scope(chunk)}".lower()
     return all(name.lower() in around for name in _QUESTION_NAME.findall(question))
 
 
@@ -394,7 +365,7 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
     }
     found = []
     for order, pick in enumerate(picks):
-        if mismatch(question, pick.text, _scope(pick.passage.chunk)):  # "in 2022" of a sentence about 2023
+        if mismatch(question, pick.text, scope(pick.passage.chunk)):  # "in 2022" of a sentence about 2023
             continue
         if id(pick) in rows:
             span, strong = asked_cell(question, pick.text, kind), rows[id(pick)] == max(rows.values())
