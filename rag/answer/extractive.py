@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT, cite
-from rag.answer.nearmiss import absent_names, mismatch, scope
+from rag.answer.nearmiss import absent_names, mismatch, question_names, scope
 from rag.answer.phrases import asked_kind, scored_phrase, words_shared
 from rag.answer.slots import find_slot
 from rag.answer.tables import asked_cell, label_words, named_cell
@@ -160,11 +160,13 @@ class ExtractiveAnswerer:
         fits = answer_type(question)
         wants_heading = asks_heading(question)
         kind = asked_kind(question) or ""
-        unknown = MISMATCH_PENALTY if absent_names(question, passages) else 0.0  # no passage names its subject
+        names = question_names(question)
         seen, found = set(), []
         for passage in passages:
             similarity = max(passage.similarity or 0.0, 0.0)
             about = scope(passage.chunk)
+            same = [p for p in passages if p.chunk.source == passage.chunk.source]
+            elsewhere = MISMATCH_PENALTY if absent_names(names, same) else 0.0  # its document is about another
             for index, (first, end, sentence) in enumerate(passage.chunk.sentence_texts()):
                 keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
@@ -174,7 +176,7 @@ class ExtractiveAnswerer:
                 words = set(content_terms(text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
-                penalty += MISMATCH_PENALTY if mismatch(question, text, about) else unknown
+                penalty += MISMATCH_PENALTY if mismatch(question, text, about) else elsewhere
                 if passage.chunk.kind_of(index) == "table_row" and _names_cell(question, text, passage.chunk, kind):
                     penalty -= ROW_BONUS
                 if passage.chunk.kind_of(index) in _LABELS:  # a heading names a topic; it answers what it is about

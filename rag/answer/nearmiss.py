@@ -87,7 +87,7 @@ def other_kind(question: str, sentence: str) -> bool:
     if not pairs:
         return False
     words = _WORD.findall(sentence)
-    stems = [_qualifier_stem(w) for w in words]
+    stems = [_qualifier_stem(w, first=i == 0) for i, w in enumerate(words)]
     have = {_stem(w) for w in words}
     qualifiers = {q for q, _ in pairs}
     for qualifier, noun in pairs:
@@ -99,12 +99,12 @@ def other_kind(question: str, sentence: str) -> bool:
     return False
 
 
-def _qualifier_stem(word: str) -> str:
+def _qualifier_stem(word: str, first: bool = False) -> str:
     """A sentence word's stem as a possible qualifier of the next: "" for what qualifies no kind, a possessive
     ("this year's survey"), a verb form ("including proposals", "proposed changes") or a name ("the Aldbury
-    narrowboat")."""
+    narrowboat"), but for the first word ("Birthday leave — Days: 1 day")."""
     lowered = word.lower()
-    if lowered.endswith(("'s", "’s", "ing", "ed")) or word[:1].isupper():  # a name says which one, not what kind
+    if lowered.endswith(("'s", "’s", "ing", "ed")) or (word[:1].isupper() and not first):  # a name says which one
         return ""
     return _stem(word)
 
@@ -137,30 +137,44 @@ def _qualified(question: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def absent_names(question: str, passages: Sequence[Passage]) -> list[str]:
-    """The names of the question (capitalised words after its first) that no passage, nor its title or section,
-    holds in any form (`_form`: "Russian" is in "Russia's claims"): "Who designed the Hebble Viaduct?" over passages
-    about the Calderbrook Viaduct gives ["Hebble"].
+def absent_names(names: Sequence[str], passages: Sequence[Passage]) -> list[str]:
+    """The `names` (a question's, `question_names`) that none of the passages, nor their titles or sections, holds in
+    any form (`_form`: "Russian" is in "Russia's claims") or spelling (`_misspelt`): a sentence of a passage
+    that lacks a name the question asks about is about something else ("Who designed the Hebble Viaduct?" of the
+    Calderbrook's pages, "How many days of study leave do Copperleaf staff get?" of another employer's
+    handbook).
 
     Example:
         >>> chunk = Chunk("c", "The viaduct was designed by J. F. Hartley.", "a.txt", 0, 42, title="Calderbrook")
-        >>> absent_names("Who designed the Hebble Viaduct?", [Passage(chunk, 1.0)])
+        >>> absent_names(question_names("Who designed the Hebble Viaduct?"), [Passage(chunk, 1.0)])
         ['Hebble']
     """
     text = " ".join(f"{p.chunk.text} {scope(p.chunk)}" for p in passages).lower()
-    return [name for name in _names(question) if not re.search(rf"\b{re.escape(_form(name))}", text)]
+    return [name for name in names if not re.search(rf"\b{re.escape(_form(name))}", text) and not _misspelt(name, text)]
+
+
+def _misspelt(name: str, text: str) -> bool:
+    """Whether the text has the name with one letter wrong, missing, extra or two swapped ("Kelven" for Kelvin,
+    "Zeria" for Zeira): a typing slip names the same thing. Names of five letters or more."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    if len(name) < 5:
+        return False
+    words = set(re.findall(rf"\b\w{{{len(name) - 1},{len(name) + 1}}}\b", text))
+    return process.extractOne(name.lower(), words, scorer=DamerauLevenshtein.distance, score_cutoff=1) is not None
+
+
+def _form(name: str) -> str:
+    """The part of a name its other forms share ("Russi" of "Russian" and "Russia", "Rica" of "Rican"): all but its
+    last two letters, four at least."""
+    return name[: max(4, len(name) - 2)].lower()
 
 
 @lru_cache(maxsize=512)
-def _names(question: str) -> tuple[str, ...]:
+def question_names(question: str) -> tuple[str, ...]:
     """The proper nouns of the question after its first word ("Hebble", "Viaduct"); not adjectives of nationality
     ("English towns", which a text may call England's)."""
     from rag.answer.phrases import parse
 
     return tuple(t.text for t in parse(question) if t.i > 0 and t.pos_ == "PROPN" and _NAME.fullmatch(t.text))
-
-
-def _form(name: str) -> str:
-    """The part of a name its other forms share ("Russi" of "Russian" and "Russia"): all but its last two letters,
-    five at least."""
-    return name[: max(5, len(name) - 2)].lower()

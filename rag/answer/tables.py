@@ -20,6 +20,7 @@ from rag.answer.phrases import scored_phrases
 from rag.table_rows import row_cells
 
 _WORD = re.compile(r"[^\W_]+")
+_CAPITALISED = re.compile(r"\b[A-Z][\w&'’-]*")
 _IGNORED = frozenset(
     re.findall(
         r"\w+",
@@ -124,17 +125,24 @@ def _asked(question: str) -> set[str]:
 
 def _row_named(asked: set[str], row: str, parsed: tuple) -> bool:
     """Whether the question names the row: every word of its label ("Annual leave" is not named by "sabbatical
-    leave"; "Florida", "Bramley flight" are), or a word of one of its values ("Chevron" in a row of layoffs)."""
+    leave"; "Florida", "Bramley flight" are), or a name in one of its values ("Chevron" in a row of layoffs; not
+    "day" of "1 day")."""
     label, found = parsed
     words = _words(row[slice(*label)]) - _IGNORED
     if words and words <= asked:
         return True
-    return bool(asked & _words(" ".join(row[start:end] for _, start, end in found)))
+    values = " ".join(row[start:end] for _, start, end in found)
+    return bool(asked & {_key(w) for w in _CAPITALISED.findall(values)})
 
 
 def _holds(value: str, kind: str) -> bool:
-    """Whether a cell can answer a question of the kind: a figure for how many / how much and when."""
-    return kind not in ("number", "date") or any(c.isdigit() for c in value)
+    """Whether a cell can answer a question of the kind: a figure for how many / how much and when, a name of two
+    capitalised words at least for who ("John Fenwick Hartley", not "Masonry arch viaduct")."""
+    if kind in ("number", "date"):
+        return any(c.isdigit() for c in value)
+    if kind in ("person", "organization"):
+        return len(_CAPITALISED.findall(value)) >= 2
+    return True
 
 
 def _same(a: str, b: str) -> bool:
