@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT, cite
-from rag.answer.nearmiss import absent_names, mismatch, question_names, scope
+from rag.answer.nearmiss import absent_names, mismatch, missing_names, question_names, scope
 from rag.answer.phrases import asked_kind, scored_phrase, words_shared
 from rag.answer.slots import find_slot
 from rag.answer.tables import asked_cell, label_words, named_cell
@@ -53,6 +53,7 @@ _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (year|day|date|month|time)\b|\bwhich
 _ASKS_NAME = re.compile(r"^\s*(who|whom|whose|where)\b|\bwhich (person|country|company|city|organi[sz]ation)\b", re.I)
 _LABELS = frozenset({"title", "heading", "caption"})
 _ITEMS = frozenset({"list_item", "code"})
+_GLUED = re.compile(r"(?<=[a-z][.!?])\d{1,2}\s+(?=[A-Z])")  # "slopes.1 Common": a footnote mark between sentences
 _QUESTION_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][a-z]{2,}\b")
 _ASKS_HEADING = re.compile(
     r"\bwhat (is|are|was|were)\b.{0,40}\b(section|chapter|part|appendix|notice|item|clause)s?\b.{0,60}\babout\b|"
@@ -77,6 +78,7 @@ PHRASE_PENALTY = 0.1  # a when/where/how-many/which-company question's sentence 
 RERANK = 6
 SECOND_SENTENCE_RATIO = 0.9
 SHORT_SOURCE_RATIO = 0.8
+LOOKBACK = 200  # characters before a short answer's sentence where the question's names may stand
 LIST_CHARS = 600  # a list quoted with its introduction, or with the item that was found
 NEARBY = 2  # a sentence holding the asked-for phrase may be cited instead if it scores this close
 
@@ -356,7 +358,8 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
     """The asked-for phrase, with the number of the citation that holds it: the first pick (best first) whose
     phrase is strong, else the first whose phrase is weak. A prose phrase is strong when its sentence says the
     question's relation about it (`slots`); a table row's cell when no other row picked names more of the
-    question's words in its label ("Bramley flight" over "Hexley Basin to Bramley")."""
+    question's words in its label ("Bramley flight" over "Hexley Basin to Bramley"). No phrase comes from a
+    sentence that misses what the question names (`_about_it`)."""
     kind = asked_kind(question)
     if kind is None:
         return None
@@ -367,14 +370,12 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
     }
     found = []
     for order, pick in enumerate(picks):
-        if mismatch(question, pick.text, scope(pick.passage.chunk)):  # "in 2022" of a sentence about 2023
-            continue
         if id(pick) in rows:
             span, strong = asked_cell(question, pick.text, kind), rows[id(pick)] == max(rows.values())
         else:
             slot = find_slot(question, pick.text, kind)
             span, strong = (slot.span, slot.strong) if slot is not None else (None, False)
-        if span is None:
+        if span is None or not _about_it(question, pick, pick.start + span[0], id(pick) in rows):
             continue
         chunk = pick.passage.chunk
         at, to = pick.start + span[0], pick.start + span[1]
@@ -384,3 +385,29 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
                 (not strong, order, ShortAnswer(chunk.text[at - chunk.start : to - chunk.start], cited.n, at, to))
             )
     return min(found, key=lambda row: row[:2])[2] if found else None
+
+
+def _about_it(question: str, pick: Candidate, at: int, row: bool) -> bool:
+    """Whether the sentence holding a phrase is about what the question names: no figure, month or kind of thing of
+    the question missing from the sentence (`nearmiss.mismatch`; "in 2022" of a sentence about 2023, even when a
+    footnote mark glued it to one that mentions 2022), and every proper noun of the question in it, the
+    `LOOKBACK` characters before it (where "her crews" finds its boat) or its scope ("When will Mill Lane close?" is
+    not answered by "Station Road will close from 3 June"; a table row's names may be anywhere in its chunk)."""
+    chunk = pick.passage.chunk
+    end = next((e for s, e in chunk.sentences if s <= at < e), pick.end)
+    begin = next((s for s, e in chunk.sentences if s <= at < e), pick.start)
+    clause = _clause(chunk.text[begin - chunk.start : end - chunk.start], at - begin)
+    about = scope(chunk)
+    if mismatch(question, clause, about):
+        return False
+    around = chunk.text if row else chunk.text[max(0, begin - LOOKBACK - chunk.start) : end - chunk.start]
+    return not missing_names(question_names(question), f"{around} {about}")
+
+
+def _clause(sentence: str, at: int) -> str:
+    """The part of a sentence around offset `at` that a glued footnote mark did not let the splitter cut
+    ("… on the northern slopes.1 Common terns were scarcer than in 2022 …")."""
+    cuts = [m.end() for m in _GLUED.finditer(sentence)]
+    start = max((c for c in cuts if c <= at), default=0)
+    end = min((c for c in cuts if c > at), default=len(sentence))
+    return sentence[start:end]

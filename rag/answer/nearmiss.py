@@ -149,7 +149,12 @@ def absent_names(names: Sequence[str], passages: Sequence[Passage]) -> list[str]
         >>> absent_names(question_names("Who designed the Hebble Viaduct?"), [Passage(chunk, 1.0)])
         ['Hebble']
     """
-    text = " ".join(f"{p.chunk.text} {scope(p.chunk)}" for p in passages).lower()
+    return missing_names(names, " ".join(f"{p.chunk.text} {scope(p.chunk)}" for p in passages))
+
+
+def missing_names(names: Sequence[str], text: str) -> list[str]:
+    """The names the text lacks in any form or spelling (see `absent_names`)."""
+    text = text.lower()
     return [name for name in names if not re.search(rf"\b{re.escape(_form(name))}", text) and not _misspelt(name, text)]
 
 

@@ -28,7 +28,7 @@ from rag.answer.phrases import parse, scored_phrases
 MAX_DISTANCE = 4  # edges between a candidate and the relation word in the parse tree (loose ones count LOOSE)
 LOOSE = 2
 _LOOSE_EDGES = frozenset({"prep", "advcl", "npadvmod", "ccomp", "xcomp", "parataxis", "advmod", "dative", "conj"})
-_LIGHT_VERBS = frozenset(re.findall(r"\w+", "be have do get make take give go come say tell let"))  # no slot
+_LIGHT_VERBS = frozenset(re.findall(r"\w+", "be have do get make take give go come say tell let accord"))  # no slot
 _WH = frozenset(re.findall(r"\w+", "who whom whose what which when where why how"))
 _MONEY_WORDS = re.compile(
     r"\b(cost|costs|pay|paid|invest|invested|spend|spent|save|saved|raise|raised|earn|earned|budget|price|fund|"
@@ -45,7 +45,8 @@ _DIMENSION = {"long": ("length", "time"), "far": ("length",), "tall": ("length",
 _NAME = re.compile(r"\b[A-Z][\w’'-]{2,}")
 _TITLES = frozenset(re.findall(r"\w+", "dr mr mrs ms miss sir dame lord lady professor prof councillor cllr the"))
 _FORMER = frozenset(re.findall(r"\w+", "former previous retired retiring outgoing late predecessor"))
-_ANY_ROLE = frozenset(re.findall(r"\w+", "new current present acting interim the our their its"))
+_ANY_ROLE = frozenset(re.findall(r"\w+", "new current present acting interim the our their its much many"))
+_COPULAS = frozenset(re.findall(r"\w+", "be have do get"))  # a root verb that says nothing of the slot
 _PAST = re.compile(r"\b(was|were|had|before|previous|former|predecessor|until|first|original)\b", re.I)
 _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
     r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|"
@@ -108,6 +109,8 @@ def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
         found, strong = (counting[0][0] if len(counting) == 1 else None), True
     elif relation:  # the one phrase of its kind in a sentence that says the relation fills it, wherever it hangs
         found, strong = (candidates[0][0] if len(candidates) == 1 else _nearest(candidates, relation)), True
+    elif len(typed := [(span, e) for span, e in candidates if asks.kind and _has_lemma(e, asks.kind)]) == 1:
+        found, strong = typed[0][0], True  # "Which institute…?": the Kiel Institute says it is one
     elif len(candidates) == 1 and _lone_may_answer(candidates[0][1], kind, asks):
         found, strong = candidates[0][0], False
     else:
@@ -137,8 +140,11 @@ def _former(entity: Any, asks: _Asked) -> bool:
     if asks.past or entity.label_ not in {"PERSON", "ORG"}:
         return False
     root = entity.root
-    if root.dep_ in {"dobj", "pobj"} and root.head.lemma_.lower() in {"succeed", "replace", "from"}:
+    head = root.head
+    if root.dep_ == "dobj" and head.lemma_.lower() in {"succeed", "replace"}:
         return True
+    if root.dep_ == "pobj" and head.lower_ == "from" and head.head.lemma_.lower() in {"take", "inherit"}:
+        return True  # "took over from X"
     if any(t.lower_ in _FORMER for t in root.children) or any(t.lower_ in _FORMER for t in root.lefts):
         return True
     return any(c.dep_ == "relcl" and any(a.lower_ == "had" for a in c.children) for c in root.children)
@@ -186,40 +192,65 @@ class _Asked(NamedTuple):
     role: bool = False
     past: bool = False
     modifiers: tuple[str, ...] = ()  # the role noun's own modifiers, which the sentence's role word must have too
+    kind: str = ""  # the noun of "which institute": a phrase that holds it ("Kiel Institute") is of the asked type
     subject: str = ""  # what "how long is the pound?" measures: a sentence without it measures something else
 
 
 @lru_cache(maxsize=256)
 def _question(question: str) -> _Asked:
+    """What the question asks about (`_Asked`), from its parse: the relation is its root verb when that says
+    something ("Which body *said* the deal signals…", not the verb of the clause it reports), else its other
+    verbs; with no such verb, the role noun of "who is the chief executive?" (not the asked type of "which
+    country", "what year"); with neither, the question's names ("In which country is the Kiel Institute?": the
+    place nearest to the institute)."""
     doc = parse(question)
     counted = ""
     for token in doc:
         if token.lower_ == "many" and token.i > 0 and doc[token.i - 1].lower_ == "how":
             head = token.head
             counted = head.lemma_.lower() if head.pos_ in {"NOUN", "PROPN"} and head.i != token.i else ""
+    kind_noun = _asked_type(doc)
     how = _HOW.search(question)
     measure = [how.group(1).lower()] if how and how.group(1).lower() in _DIMENSION else []  # "long" in "… is long"
-    verbs = measure + [
-        t.lemma_.lower()
-        for t in doc
-        if t.pos_ == "VERB" and t.lemma_.lower() not in _LIGHT_VERBS and t.lower_ not in _WH and t.dep_ != "aux"
-    ]
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is not None and root.pos_ == "VERB" and root.lemma_.lower() not in _COPULAS and root.lower_ not in _WH:
+        verbs = [root.lemma_.lower()]
+    else:
+        verbs = [
+            t.lemma_.lower()
+            for t in doc
+            if t.pos_ == "VERB" and t.lemma_.lower() not in _LIGHT_VERBS and t.lower_ not in _WH and t.dep_ != "aux"
+        ]
+    verbs = measure + verbs
     past = bool(_PAST.search(question))
     if verbs:
         subject = next((t.lemma_.lower() for t in doc if t.dep_ == "nsubj" and t.pos_ == "NOUN"), "")
-        return _Asked(tuple(verbs), counted, past=past, subject=subject if verbs == measure else "")
+        return _Asked(tuple(verbs), counted, past=past, subject=subject if verbs == measure else "", kind=kind_noun)
     roles = [  # "Who is the chief executive of the Trust?": the role noun, not the organisation
         t
         for t in doc
         if (t.pos_ == "NOUN" or (t.pos_ == "PROPN" and t.ent_type_ == ""))  # "Head of People"
         and t.dep_ in {"nsubj", "attr", "ROOT", "dobj"}
-        and t.lemma_.lower() != counted
+        and t.lemma_.lower() not in (counted, kind_noun)
     ]
     modifiers = tuple(  # "operating" of "chief operating officer": a "chief financial officer" is another role
         sorted({c.lower_ for t in roles for c in t.children if c.dep_ in {"compound", "amod"}} - _ANY_ROLE)
     )
-    lemmas = tuple(t.lemma_.lower() for t in roles)
-    return _Asked(lemmas, counted, role=bool(roles), past=past, modifiers=modifiers)
+    if roles:
+        lemmas = tuple(t.lemma_.lower() for t in roles)
+        copular = root is not None and root.lemma_.lower() == "be"  # "who is the treasurer?" asks for a person
+        return _Asked(lemmas, counted, role=copular, past=past, modifiers=modifiers, kind=kind_noun)
+    names = tuple(t.lemma_.lower() for t in doc if t.pos_ == "PROPN" and t.i > 0)
+    return _Asked(names, counted, past=past, kind=kind_noun)
+
+
+def _asked_type(doc: Any) -> str:
+    """The noun after "which" / "what" that names the kind of thing asked ("institute", "country", "president"
+    of "which Ukrainian president"), or ""."""
+    for token in doc:
+        if token.lower_ in {"which", "what"} and token.dep_ == "det" and token.head.pos_ in {"NOUN", "PROPN"}:
+            return token.head.lemma_.lower()
+    return ""
 
 
 def _entity(doc: Any, span: tuple[int, int]) -> Any:
