@@ -87,7 +87,8 @@ def other_kind(question: str, sentence: str) -> bool:
     if not pairs:
         return False
     words = _WORD.findall(sentence)
-    stems = [_qualifier_stem(w, first=i == 0) for i, w in enumerate(words)]
+    asked = {w.lower() for w in _WORD.findall(question)}
+    stems = [_qualifier_stem(w, asked) for w in words]
     have = {_stem(w) for w in words}
     qualifiers = {q for q, _ in pairs}
     for qualifier, noun in pairs:
@@ -99,12 +100,13 @@ def other_kind(question: str, sentence: str) -> bool:
     return False
 
 
-def _qualifier_stem(word: str, first: bool = False) -> str:
+def _qualifier_stem(word: str, asked: set[str]) -> str:
     """A sentence word's stem as a possible qualifier of the next: "" for what qualifies no kind, a possessive
-    ("this year's survey"), a verb form ("including proposals", "proposed changes") or a name ("the Aldbury
-    narrowboat"), but for the first word ("Birthday leave — Days: 1 day")."""
+    ("this year's survey"), a verb form ("including proposals", "proposed changes") or a name the question has
+    ("the Aldbury narrowboat" for "a loaded Aldbury narrowboat"; "the Christmas appeal" is another appeal than the
+    summer's)."""
     lowered = word.lower()
-    if lowered.endswith(("'s", "’s", "ing", "ed")) or (word[:1].isupper() and not first):  # a name says which one
+    if lowered.endswith(("'s", "’s", "ing", "ed")) or (word[:1].isupper() and lowered in asked):
         return ""
     return _stem(word)
 

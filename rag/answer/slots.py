@@ -53,6 +53,7 @@ _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
     r"\b(spring|summer|autumn|fall|winter|yesterday|tomorrow|today|tonight|noon|midnight|morning|evening)\b",
     re.I,
 )
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _HOW = re.compile(r"\bhow (many|much|long|far|tall|high|old)\b", re.I)
 _DURATION = re.compile(
     r"^(for |about |some |around |over |nearly |almost )?(\d[\d,.]*|a single|a whole|a full|a|an|one|two|three|four|"
@@ -103,6 +104,11 @@ def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
         candidates = [(span, e) for span, e in candidates if e.label_ == "PERSON"]
     if not candidates or (asks.subject and not _has_lemma(doc, asks.subject)):
         return None
+    years = set(_YEAR.findall(question))
+    if years:  # "in 2022": not the figure the sentence gives for 2023 beside a comparison with 2022
+        candidates = [(span, e) for span, e in candidates if _dated(e, doc, kind) in years | {""}]
+        if not candidates:
+            return None
     counting = [(span, e) for span, e in candidates if asks.counted and _counts(e, asks.counted)]
     relation = [t for t in doc if any(_related(t, lemma) for lemma in asks.relation) and _modified_as(t, asks)]
     if kind == "number" and asks.counted and (counting or _has_lemma(doc, asks.counted)):
@@ -116,6 +122,20 @@ def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
     else:
         return None
     return Slot(_widened(sentence, _entity(doc, found), kind), strong) if found is not None else None
+
+
+def _dated(entity: Any, doc: Any, kind: str) -> str:
+    """The year nearest to the entity in the parse tree, of the years its sentence names ("" when none does)."""
+    if kind == "date":
+        return ""
+    years = [
+        t
+        for t in doc
+        if t.sent == entity.root.sent and _YEAR.fullmatch(t.text) and t.i not in range(entity.start, entity.end)
+    ]
+    if not years:
+        return ""
+    return min(years, key=lambda t: _distance(entity.root, t)).text
 
 
 def _lone_may_answer(entity: Any, kind: str, asks: _Asked) -> bool:
