@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 
 from rag.lexical import tokenize
 from rag.types import Chunk, Passage
@@ -88,14 +89,15 @@ def other_kind(question: str, sentence: str) -> bool:
         return False
     words = _WORD.findall(sentence)
     asked = {w.lower() for w in _WORD.findall(question)}
-    stems = [_qualifier_stem(w, asked) for w in words]
-    have = {_stem(w) for w in words}
-    qualifiers = {q for q, _ in pairs}
+    stems = [_stem(w) for w in words]
+    qualifying = [_qualifier_stem(w, asked) for w in words]
+    have = set(stems)
+    known = {stem for w in asked if (stem := _stem(w))}  # "adult tickets cost": a word of the question
     for qualifier, noun in pairs:
         if qualifier in have or noun not in have:
             continue
-        before = [stems[i - 1] for i, w in enumerate(stems) if w == noun]
-        if all(b not in _GENERIC and b not in qualifiers for b in before):
+        before = [qualifying[i - 1] for i, w in enumerate(stems) if w == noun and i > 0]
+        if before and all(b not in _GENERIC and b not in known for b in before):
             return True
     return False
 
@@ -118,24 +120,24 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=512)
 def _qualified(question: str) -> tuple[tuple[str, str], ...]:
-    """(qualifier, noun) stems of the question's qualified nouns, from its parse: a common noun with a compound or
-    adjective before it that is no name and not `_GENERIC` ("deputy harbour master": deputy–master,
-    harbour–master)."""
+    """(qualifier, word) stems of the question's qualified nouns, from its parse: each compound or adjective before
+    a common noun that is no name and not `_GENERIC`, with the word right after it in the noun's chain ("common
+    tern nests": common–tern, tern–nest; an "Arctic tern" is another tern)."""
     from rag.answer.phrases import parse
 
     pairs = []
     for token in parse(question):
         if token.pos_ != "NOUN":
             continue
-        for child in token.lefts:
+        chain = [c for c in token.lefts if c.dep_ in _QUALIFIES] + [token]
+        for child, after in pairwise(chain):
             qualifier = _stem(child.text)
             if (
-                child.dep_ in _QUALIFIES
-                and child.pos_ in {"NOUN", "ADJ", "VERB"}
+                child.pos_ in {"NOUN", "ADJ", "VERB"}
                 and qualifier not in _GENERIC
                 and not child.text[:1].isupper()  # "English towns": a name, which `absent_names` checks
             ):
-                pairs.append((qualifier, _stem(token.text)))
+                pairs.append((qualifier, _stem(after.text)))
     return tuple(pairs)
 
 

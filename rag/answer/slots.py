@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from rag.answer.phrases import parse, scored_phrases
@@ -53,6 +54,8 @@ _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
     r"\b(spring|summer|autumn|fall|winter|yesterday|tomorrow|today|tonight|noon|midnight|morning|evening)\b",
     re.I,
 )
+_GLUED = re.compile(r"(?<=[a-z][.!?])\d{1,2}\s+(?=[A-Z])")  # "slopes.1 Common": a footnote mark between sentences
+_SPECIFIC = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _HOW = re.compile(r"\bhow (many|much|long|far|tall|high|old)\b", re.I)
 _DURATION = re.compile(
@@ -91,7 +94,22 @@ def slot_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | No
 
 
 def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
-    """The phrase of the sentence that fills the question's slot (see the module's rules), or None."""
+    """The phrase of the sentence that fills the question's slot (see the module's rules), or None. A footnote
+    mark glued between two sentences ("… slopes.1 Common terns …") separates them here: each is read alone."""
+    found = []
+    for start, end in _clauses(sentence):
+        slot = _find_slot(question, sentence[start:end], kind)
+        if slot is not None:
+            found.append(Slot((slot.span[0] + start, slot.span[1] + start), slot.strong))
+    return min(found, key=lambda slot: not slot.strong) if found else None
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    cuts = [0, *(m.end() for m in _GLUED.finditer(sentence)), len(sentence)]
+    return list(pairwise(cuts))
+
+
+def _find_slot(question: str, sentence: str, kind: str) -> Slot | None:
     doc = parse(sentence)
     asks = _question(question)
     candidates = [(span, _entity(doc, span)) for span, _ in scored_phrases(question, sentence, kind)]
@@ -104,6 +122,8 @@ def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
         candidates = [(span, e) for span, e in candidates if e.label_ == "PERSON"]
     if not candidates or (asks.subject and not _has_lemma(doc, asks.subject)):
         return None
+    if kind == "date" and (specific := [(span, e) for span, e in candidates if _SPECIFIC.search(e.text)]):
+        candidates = specific  # "1 May 2024", not "today" of the same announcement
     years = set(_YEAR.findall(question))
     if years:  # "in 2022": not the figure the sentence gives for 2023 beside a comparison with 2022
         candidates = [(span, e) for span, e in candidates if _dated(e, doc, kind) in years | {""}]
@@ -310,11 +330,11 @@ def _counts(entity: Any, counted: str) -> bool:
     doc, root = entity.doc, entity.root
     if _same(root.lemma_, counted) or (root.dep_ == "nummod" and _same(root.head.lemma_, counted)):
         return True
-    for token in doc[entity.end : entity.end + 3]:  # "55 puffin burrows", not "99.97% of samples"
+    for token in doc[entity.end : entity.end + 5]:  # "55 puffin burrows", "11 ATR 72-600 turboprops"
         if _same(token.lemma_, counted):
             return True
-        if token.pos_ not in {"NOUN", "ADJ", "PROPN"}:
-            return False
+        if token.pos_ not in {"NOUN", "ADJ", "PROPN", "NUM"} and token.text != "-":
+            return False  # not "99.97% of samples"
     return False
 
 
