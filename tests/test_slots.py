@@ -74,6 +74,25 @@ def short(question: str, sentence: str, kind: str) -> str | None:
             None,
         ),
         ("Who bought the Corn Exchange?", "The Corn Exchange on Bridge Street was sold in May.", "person", None),
+        (
+            "What time does the coach leave?",
+            "The coach leaves Kendal at 08:15 on Thursday 16 May 2024.",
+            "date",
+            "08:15",
+        ),
+        ("What time does the coach leave?", "Subject: Site visit, Thursday 16 May 2024", "date", None),
+        (
+            "How many food parcels were given out in 2022?",
+            "In 2023 we gave out 18,430 food parcels, 27 per cent more than in 2022.",
+            "number",
+            None,  # the figure of 2023
+        ),
+        (
+            "How many Arctic tern nests were counted?",
+            "Volunteers counted 340 Arctic tern nests on the slopes.1 Common terns were scarcer, with 86 nests.",
+            "number",
+            "340 Arctic tern nests",
+        ),
     ],
 )
 def test_the_phrase_fills_the_questions_slot_or_there_is_none(question, sentence, kind, expected):

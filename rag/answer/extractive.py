@@ -356,9 +356,10 @@ def _is_row(chunk: Chunk, start: int, end: int) -> bool:
 
 def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence[Citation]) -> ShortAnswer | None:
     """The asked-for phrase, with the number of the citation that holds it: the first pick (best first) whose
-    phrase is strong, else the first whose phrase is weak. A prose phrase is strong when its sentence says the
-    question's relation about it (`slots`); a table row's cell when no other row picked names more of the
-    question's words in its label ("Bramley flight" over "Hexley Basin to Bramley"). No phrase comes from a
+    phrase is strong, else the first whose phrase is weak; before them all, a cell of a row and column the question
+    names (`tables.named_cell`). A prose phrase is strong when its sentence says the question's relation about it
+    (`slots`); a table row's cell when no other row picked names more of the question's words in its label
+    ("Bramley flight" over "Hexley Basin to Bramley"). No phrase comes from a
     sentence that misses what the question names (`_about_it`)."""
     kind = asked_kind(question)
     if kind is None:
@@ -370,8 +371,10 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
     }
     found = []
     for order, pick in enumerate(picks):
+        named = False
         if id(pick) in rows:
             span, strong = asked_cell(question, pick.text, kind), rows[id(pick)] == max(rows.values())
+            named = strong and named_cell(question, pick.text, kind) is not None
         else:
             slot = find_slot(question, pick.text, kind)
             span, strong = (slot.span, slot.strong) if slot is not None else (None, False)
@@ -381,10 +384,9 @@ def _short_answer(question: str, picks: Sequence[Candidate], citations: Sequence
         at, to = pick.start + span[0], pick.start + span[1]
         cited = next((c for c in citations if c.source == chunk.source and c.start <= at and to <= c.end), None)
         if cited is not None:
-            found.append(
-                (not strong, order, ShortAnswer(chunk.text[at - chunk.start : to - chunk.start], cited.n, at, to))
-            )
-    return min(found, key=lambda row: row[:2])[2] if found else None
+            short = ShortAnswer(chunk.text[at - chunk.start : to - chunk.start], cited.n, at, to)
+            found.append((not named, not strong, order, short))
+    return min(found, key=lambda row: row[:3])[3] if found else None
 
 
 def _about_it(question: str, pick: Candidate, at: int, row: bool) -> bool:

@@ -93,11 +93,13 @@ def other_kind(question: str, sentence: str) -> bool:
     qualifying = [_qualifier_stem(w, asked) for w in words]
     have = set(stems)
     known = {stem for w in asked if (stem := _stem(w))}  # "adult tickets cost": a word of the question
-    for qualifier, noun in pairs:
+    for qualifier, noun, head in pairs:
         if qualifier in have or noun not in have:
             continue
-        before = [qualifying[i - 1] for i, w in enumerate(stems) if w == noun and i > 0]
-        if before and all(b not in _GENERIC and b not in known for b in before):
+        at = [i for i, w in enumerate(stems) if w == noun and i > 0]
+        before = [qualifying[i - 1] for i in at]
+        named = all(words[i - 1][:1].isupper() for i in at)  # within a compound, only a named kind: "Arctic tern"
+        if before and all(b not in _GENERIC and b not in known for b in before) and (head or named):
             return True
     return False
 
@@ -119,10 +121,11 @@ def _stem(word: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def _qualified(question: str) -> tuple[tuple[str, str], ...]:
-    """(qualifier, word) stems of the question's qualified nouns, from its parse: each compound or adjective before
-    a common noun that is no name and not `_GENERIC`, with the word right after it in the noun's chain ("common
-    tern nests": common–tern, tern–nest; an "Arctic tern" is another tern)."""
+def _qualified(question: str) -> tuple[tuple[str, str, bool], ...]:
+    """(qualifier, word, head) stems of the question's qualified nouns, from its parse: each compound or adjective
+    before a common noun that is no name and not `_GENERIC`, with the noun (`head` True: "gold printing plates":
+    gold–plate, printing–plate) and with the word right after it when that is another qualifier ("common tern
+    nests": common–tern; an "Arctic tern" is another tern)."""
     from rag.answer.phrases import parse
 
     pairs = []
@@ -137,7 +140,9 @@ def _qualified(question: str) -> tuple[tuple[str, str], ...]:
                 and qualifier not in _GENERIC
                 and not child.text[:1].isupper()  # "English towns": a name, which `absent_names` checks
             ):
-                pairs.append((qualifier, _stem(after.text)))
+                pairs.append((qualifier, _stem(token.text), True))
+                if after is not token:
+                    pairs.append((qualifier, _stem(after.text), False))
     return tuple(pairs)
 
 

@@ -56,6 +56,10 @@ _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
 )
 _GLUED = re.compile(r"(?<=[a-z][.!?])\d{1,2}\s+(?=[A-Z])")  # "slopes.1 Common": a footnote mark between sentences
 _SPECIFIC = re.compile(r"\d")
+_ASKS_TIME = re.compile(r"\b(what|which) time\b|\bhow (early|late)\b", re.I)
+_CLOCK = re.compile(
+    r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[:.]\d{2}\b|\b(?:noon|midday|midnight)\b", re.I
+)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _HOW = re.compile(r"\bhow (many|much|long|far|tall|high|old)\b", re.I)
 _DURATION = re.compile(
@@ -104,12 +108,25 @@ def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
     return min(found, key=lambda slot: not slot.strong) if found else None
 
 
+def _clock_time(question: str, sentence: str) -> Slot | None:
+    """For "what time …?", the one time of day the sentence gives ("08:15", "9.30am"; spaCy's small model often
+    takes them for no entity), strong when the sentence says the question's relation; None when none or several."""
+    times = list(_CLOCK.finditer(sentence))
+    if len(times) != 1:
+        return None
+    doc = parse(sentence)
+    said = any(_related(t, lemma) for t in doc for lemma in _question(question).relation)
+    return Slot(times[0].span(), said)
+
+
 def _clauses(sentence: str) -> list[tuple[int, int]]:
     cuts = [0, *(m.end() for m in _GLUED.finditer(sentence)), len(sentence)]
     return list(pairwise(cuts))
 
 
 def _find_slot(question: str, sentence: str, kind: str) -> Slot | None:
+    if kind == "date" and _ASKS_TIME.search(question):
+        return _clock_time(question, sentence)
     doc = parse(sentence)
     asks = _question(question)
     candidates = [(span, _entity(doc, span)) for span, _ in scored_phrases(question, sentence, kind)]
@@ -302,6 +319,8 @@ def _fits(question: str, entity: Any, kind: str) -> bool:
     tall / old a quantity in a unit of that dimension; for how much about money, an amount of money."""
     text = entity.text
     if kind == "date":
+        if _ASKS_TIME.search(question):  # "what time does the coach leave?": a time of day, not the date
+            return bool(_CLOCK.search(text))
         return not _DURATION.match(text.strip()) and bool(_WHEN.search(text))
     if kind != "number":
         return True

@@ -20,6 +20,8 @@ from rag.answer.phrases import scored_phrases
 from rag.table_rows import row_cells
 
 _WORD = re.compile(r"[^\W_]+")
+_COUNTED = re.compile(r"\bhow many (\w+)", re.I)
+_NUMBER_OF = re.compile(r"(?:up to |about |around )?[\d.,]+\s+(\w+)")
 _CAPITALISED = re.compile(r"\b[A-Z][\w&'’-]*")
 _IGNORED = frozenset(
     re.findall(
@@ -89,6 +91,9 @@ def named_cell(question: str, row: str, kind: str = "") -> tuple[int, int] | Non
         'John Fenwick Hartley'
         >>> named_cell("Who built the Calderbrook Viaduct?", row) is None
         True
+        >>> leave = "Annual leave — Entitlement: 27 days; Notes: Plus 8 bank holidays"
+        >>> leave[slice(*named_cell("How many days of annual leave do I get?", leave, "number"))]
+        '27 days'
     """
     parsed = row_cells(row)
     if parsed is None:
@@ -112,7 +117,18 @@ def named_cell(question: str, row: str, kind: str = "") -> tuple[int, int] | Non
         key = (shared, shared / len(names), -len(names))
         if key > best_key:
             best, best_key = (start, end), key
-    return best
+    return best if best is not None else _counting_cell(question, row, found)
+
+
+def _counting_cell(question: str, row: str, found: list[tuple[str, int, int]]) -> tuple[int, int] | None:
+    """For "how many days …", the one cell that opens with a number of days ("27 days"), whatever its header
+    ("Entitlement"); None when none or several do."""
+    counted = _COUNTED.search(question)
+    if counted is None:
+        return None
+    unit = _key(counted.group(1))
+    spans = [(a, b) for _, a, b in found if (m := _NUMBER_OF.match(row[a:b])) and _key(m.group(1)) == unit]
+    return spans[0] if len(spans) == 1 else None
 
 
 def _asked(question: str) -> set[str]:
