@@ -51,6 +51,13 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\bwhat (percentage|share|amount|number)\b", re.I)
 _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (year|day|date|month|time)\b|\bwhich (year|day|month)\b", re.I)
 _ASKS_NAME = re.compile(r"^\s*(who|whom|whose|where)\b|\bwhich (person|country|company|city|organi[sz]ation)\b", re.I)
+_ASKS_MEASURE = re.compile(r"\bhow (long|far|tall|high|deep|wide)\b", re.I)
+_LENGTH = r"\d\s*(m|km|cm|mm|ft|in|mi)\b|\b(metres?|meters?|kilometres?|kilometers?|miles?|feet|foot|yards?|inch)\b"
+_TIME = r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century)\b|\d\s*(s|ms|min|h)\b"
+_MEASURE_UNITS = {
+    word: re.compile(_LENGTH + ("|" + _TIME if word == "long" else ""), re.I)
+    for word in ("long", "far", "tall", "high", "deep", "wide")
+}
 _LABELS = frozenset({"title", "heading", "caption"})
 _ITEMS = frozenset({"list_item", "code"})
 _GLUED = re.compile(r"(?<=[a-z][.!?])\d{1,2}\s+(?=[A-Z])")  # "slopes.1 Common": a footnote mark between sentences
@@ -72,6 +79,7 @@ _POINTS_BACK = re.compile(
 PRESELECT_COVERAGE, PRESELECT_SIMILARITY = 0.5, 0.4
 COVERAGE_WEIGHT, SENTENCE_WEIGHT, TYPE_PENALTY = 0.5, 0.3, 0.1
 MISMATCH_PENALTY = 0.2
+ELSEWHERE_PENALTY = 0.3  # the passages of a sentence's document lack a proper noun of the question
 ROW_BONUS = 0.1  # a table row with the cell whose column the question names, in a table about its names
 HEADING_PENALTY = 0.15  # a heading, title or caption for a question not about one (a bonus for one that is)
 PHRASE_PENALTY = 0.1  # a when/where/how-many/which-company question's sentence naming nothing of the asked kind
@@ -121,6 +129,10 @@ def asks_heading(question: str) -> bool:
 
 def answer_type(question: str) -> Callable[[str, str], bool] | None:
     """A check that a sentence holds the kind of answer the question asks for, or None if any sentence may do."""
+    measure = _ASKS_MEASURE.search(question)
+    if measure:  # "how long is the tunnel?": a length (or a time), not the navvies who dug it
+        unit = _MEASURE_UNITS[measure.group(1).lower()]
+        return lambda sentence, _q: bool(unit.search(sentence))
     if _ASKS_NUMBER.search(question):
         return lambda sentence, _q: bool(_NUMBER.search(sentence))
     if _ASKS_DATE.search(question):
@@ -168,7 +180,7 @@ class ExtractiveAnswerer:
             similarity = max(passage.similarity or 0.0, 0.0)
             about = scope(passage.chunk)
             same = [p for p in passages if p.chunk.source == passage.chunk.source]
-            elsewhere = MISMATCH_PENALTY if absent_names(names, same) else 0.0  # its document is about another
+            elsewhere = ELSEWHERE_PENALTY if absent_names(names, same) else 0.0  # its document is about another
             for index, (first, end, sentence) in enumerate(passage.chunk.sentence_texts()):
                 keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
