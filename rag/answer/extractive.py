@@ -170,7 +170,6 @@ class ExtractiveAnswerer:
         """Every sentence of the passages, best evidence first."""
         terms = {self.normalize(t) for t in content_terms(question)}
         weights = {t: self.idf(t) for t in terms}
-        total = sum(weights.values()) or 1.0
         fits = answer_type(question)
         wants_heading = asks_heading(question)
         kind = asked_kind(question) or ""
@@ -181,6 +180,8 @@ class ExtractiveAnswerer:
             about = scope(passage.chunk)
             same = [p for p in passages if p.chunk.source == passage.chunk.source]
             elsewhere = ELSEWHERE_PENALTY if absent_names(names, same) else 0.0  # its document is about another
+            focus = _focus(weights, passage.chunk.title)
+            focus_total = sum(focus.values())
             for index, (first, end, sentence) in enumerate(passage.chunk.sentence_texts()):
                 keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
@@ -188,7 +189,7 @@ class ExtractiveAnswerer:
                 seen |= keys
                 start, text = _with_referent(passage, first, end)
                 words = set(content_terms(text))
-                coverage = sum(w for t, w in weights.items() if t in words) / total
+                coverage = sum(w for t, w in focus.items() if t in words) / focus_total
                 penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
                 penalty += MISMATCH_PENALTY if mismatch(question, text, about) else elsewhere
                 if passage.chunk.kind_of(index) == "table_row" and _names_cell(question, text, passage.chunk, kind):
@@ -254,6 +255,15 @@ def _names_cell(question: str, row: str, chunk: Chunk, kind: str) -> bool:
         return False
     around = f"{chunk.text} {scope(chunk)}".lower()
     return all(name.lower() in around for name in _QUESTION_NAME.findall(question))
+
+
+def _focus(weights: dict[str, float], title: str) -> dict[str, float]:
+    """The question's terms a sentence of a document must hold itself: those its title does not ("Who is the chief
+    executive of the North Coast Wildlife Trust?" in the Trust's newsletter: chief executive), as every sentence of
+    a document is about its title; all of them when the title holds every one, or they carry no weight."""
+    given = set(content_terms(title))
+    focus = {t: w for t, w in weights.items() if t not in given}
+    return focus if sum(focus.values()) > 0 else (weights if sum(weights.values()) > 0 else {"": 1.0})
 
 
 def _with_items(candidate: Candidate, question: str) -> Candidate:
