@@ -35,7 +35,7 @@ from rag.ingest.blocks import HEADING_KINDS, LINE_KINDS, clean
 from rag.ingest.loaders import LoadedDocument, looks_like_heading_line
 from rag.types import Chunk
 
-SPLITTER_VERSION = "6"
+SPLITTER_VERSION = "7"  # 7: a web page keeps its date line and carries its author in its title
 SECTION_SEPARATOR = " › "
 LEAD_WIDTH = 0.6
 """A block's first line is taken as its heading when at most this share of the widest line under it."""

@@ -11,7 +11,7 @@ a table used for layout is read as text), pre code, figcaption and caption capti
 blocks that are no part of the main text (related links, bylines, calls to action...) are dropped as trafilatura
 judges the page (`judge`), but for the date line under the h1 ("Posted on 3 March 2024 by Ellen Firth").
 Reference marks in the text ("[12]", "[citation needed]") are removed. The title is the page's <title>, or its
-h1 when the <title> is that h1 with the site's name added ("Mozilla - Wikipedia").
+h1 when the <title> is that h1 with the site's name added ("Mozilla - Wikipedia"), with its author when it names one.
 Leaves out everything not particular to HTML (`loaders`), images, and the page's encoding (UTF-8 or a BOM).
 """
 
@@ -85,7 +85,17 @@ def read_page(markup: str, limits: Limits) -> tuple[TextBuilder, str]:
     page = _Page(draft)
     page.walk(soup)
     page.flush()
-    return _rebuild(draft, judge(markup, draft, page.sources), limits), title
+    return _rebuild(draft, judge(markup, draft, page.sources), limits), _with_author(markup, title)
+
+
+def _with_author(markup: str, title: str) -> str:
+    """The title with the page's author after it ("What a year of cycling to work taught me — Ellen Firth"), as
+    trafilatura reads it from the byline or the page's metadata: a blog's "I" is its author, and every passage of
+    the page carries its title."""
+    import trafilatura
+
+    author = trafilatura.extract_metadata(markup).author if title else None
+    return f"{title} — {author}" if author and author not in title else title
 
 
 def write_fragment(markup: str, builder: TextBuilder) -> None:
