@@ -188,6 +188,10 @@ def _groups(lines: Sequence[OcrLine]) -> list[_Group]:
     return groups
 
 
+BLOCK_LINE = 0.6  # a line under this share of the page's widest, before a capital, ends its block
+_OPEN_END = re.compile(r"\b(the|of|and|or|to|a|an|in|for|with|on|by|at|from|as)$|[-–—]$", re.I)  # "Report of the"
+
+
 def _starts_block(group: _Group, line: OcrLine, pitch: float, widest: float) -> bool:
     """Whether `line` starts a new block after `group` rather than carrying it on."""
     last, first = group.lines[-1], group.lines[0]
@@ -207,6 +211,8 @@ def _starts_block(group: _Group, line: OcrLine, pitch: float, widest: float) -> 
         return True  # indented: a new paragraph's first line
     if line.x0 < last.x0 - 0.8 * size:
         return len(group.lines) > 1  # to the left: on after an indented first line, else after an indented block
+    if last.x1 - last.x0 < BLOCK_LINE * widest and line.text[:1].isupper() and not _OPEN_END.search(last.text):
+        return True  # a line of an address or a letter's head ("Our ref: …", "4 March 2024"): not a wrapped one
     return closed  # a short line that ends a sentence ends its paragraph
 
 
