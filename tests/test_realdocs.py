@@ -1,8 +1,8 @@
 """The real-document suite (eval/realdocs: PDFs with wide tables, footnotes and running footers, scans, .docx with
 tables and lists, saved web pages, READMEs with badges) goes through `run_suite` as `rag eval` does, on one fresh
-index. Its answers are the next issue's; here the structure is checked: the expected string is inside a retrieved
-passage for at least 90% of the answerable questions, every file is indexed with nothing left out, and every
-citation quotes the exact text it points at.
+index: the expected string is inside a retrieved passage for at least 90% of the answerable questions, every file is
+indexed with nothing left out, every citation quotes the exact text it points at, a short answer shown is the
+expected one for all but 3% of the questions, and answers and abstentions hold today's levels.
 """
 
 from __future__ import annotations
@@ -59,6 +59,26 @@ def test_every_citation_quotes_its_exact_text(run):
     _, _, verdicts, summary = run
     assert summary["citation_validity"] == 1.0
     assert sum(len(v.citations) for v in verdicts) > 30
+
+
+def test_a_short_answer_is_right_or_absent(run):
+    _, _, verdicts, summary = run
+    wrong = [
+        f"{v.id} {v.question} -> {v.short['text']}"
+        for v in verdicts
+        if v.short and not v.abstained and not v.short_correct
+    ]
+    print("wrong short answers:", *wrong, sep="\n  ")
+    assert summary["wrong_short_rate"] <= 0.03  # the issue's target (#29)
+
+
+def test_answers_and_abstentions_hold_todays_levels(run):
+    """Today's measured levels with a margin of about two questions; the issue's targets (answerable 85%, near
+    misses abstained 85%) are not reached yet (README: real documents)."""
+    _, _, _, summary = run
+    assert summary["answer_accuracy"] >= 0.70
+    assert summary["abstention_rate"] >= 0.62
+    assert summary["by_kind"]["table"]["answer_accuracy"] >= 0.75
 
 
 def test_the_suite_is_what_it_claims():
