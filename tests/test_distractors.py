@@ -1,8 +1,8 @@
 """The distractor suite (eval/distractors: sentences and tables with two candidates of the asked type, roles
 swapped, a unit beside the count, a duration beside the date, footnote marks) goes through `run_suite` as
-`rag eval` does, on one fresh index: a short answer is right or absent. The gates are today's measured levels with a
-small margin (README: the distractor suite); the issue's targets (wrong short answers at most 2%, one shown for 70%
-of who / when / how-many questions) are not reached yet.
+`rag eval` does, on one fresh index: a short answer is right or absent. The gates are the issue's targets: wrong
+short answers at most 2% of the questions, one shown for at least 70% of the who / when / how-many questions
+(README: the distractor suite).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_a_wrong_short_answer_is_rare(run):
         if v.short and not v.abstained and not v.short_correct
     ]
     print("wrong short answers:", *wrong, sep="\n  ")
-    assert summary["wrong_short_rate"] <= 0.05
+    assert summary["wrong_short_rate"] <= 0.02  # the issue's target (#29)
 
 
 def test_most_who_when_how_many_questions_get_a_short_answer(run):
@@ -42,8 +42,8 @@ def test_most_who_when_how_many_questions_get_a_short_answer(run):
     asked = [v for v in verdicts if v.answerable and v.asks in ("person", "date", "number")]
     shown = [v for v in asked if v.short is not None and not v.abstained]
     assert len(asked) >= 40
-    assert len(shown) / len(asked) >= 0.60
-    assert sum(v.short_correct for v in shown) / len(shown) >= 0.93  # shown, it is the expected phrase
+    assert len(shown) / len(asked) >= 0.70  # the issue's target (#29)
+    assert sum(v.short_correct for v in shown) / len(shown) >= 0.97  # shown, it is the expected phrase
 
 
 def test_every_citation_quotes_its_exact_text(run):

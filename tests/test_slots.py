@@ -81,6 +81,9 @@ def short(question: str, sentence: str, kind: str) -> str | None:
             "08:15",
         ),
         ("What time does the coach leave?", "Subject: Site visit, Thursday 16 May 2024", "date", None),
+        ("Who is the club's new secretary?", "Minutes taken by: Sophie Larkin (secretary).", "person", None),
+        ("Who is the club's new secretary?", "Jo Castle was elected secretary in her place.", "person", "Jo Castle"),
+        ("Who is the club's vice-captain?", "In the chair: Dave Kimura (captain).", "person", None),
         (
             "How many food parcels were given out in 2022?",
             "In 2023 we gave out 18,430 food parcels, 27 per cent more than in 2022.",

@@ -47,6 +47,7 @@ _NAME = re.compile(r"\b[A-Z][\w’'-]{2,}")
 _TITLES = frozenset(re.findall(r"\w+", "dr mr mrs ms miss sir dame lord lady professor prof councillor cllr the"))
 _FORMER = frozenset(re.findall(r"\w+", "former previous retired retiring outgoing late predecessor"))
 _ANY_ROLE = frozenset(re.findall(r"\w+", "new current present acting interim the our their its much many"))
+_TAKES_POST = frozenset(re.findall(r"\w+", "elect appoint succeed replace join become name hire choose vote promote"))
 _COPULAS = frozenset(re.findall(r"\w+", "be have do get"))  # a root verb that says nothing of the slot
 _PAST = re.compile(r"\b(was|were|had|before|previous|former|predecessor|until|first|original)\b", re.I)
 _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
@@ -137,6 +138,8 @@ def _find_slot(question: str, sentence: str, kind: str) -> Slot | None:
     ]
     if asks.role and kind == "person":  # "who is the treasurer?" asks for a person, not the charity's name
         candidates = [(span, e) for span, e in candidates if e.label_ == "PERSON"]
+    if asks.new:  # "the new secretary": the one elected, appointed or taking over, not the one who stood down
+        candidates = [(span, e) for span, e in candidates if _newly(e)]
     if not candidates or (asks.subject and not _has_lemma(doc, asks.subject)):
         return None
     if kind == "date" and (specific := [(span, e) for span, e in candidates if _SPECIFIC.search(e.text)]):
@@ -189,6 +192,12 @@ def _topical(entity: Any, question: str) -> bool:
     Corn Exchange on Bridge Street" for "who bought the Corn Exchange?")."""
     asked = {w.lower() for w in _NAME.findall(question)}
     return any(w.lower() in asked for w in _NAME.findall(entity.text) if w.lower() not in _TITLES)
+
+
+def _newly(entity: Any) -> bool:
+    """Whether the entity is the subject or object of a verb of taking a post ("Jo Castle was elected secretary",
+    "appointed Amy Shaw", "Kari Solberg will succeed …")."""
+    return any(t.lemma_.lower() in _TAKES_POST for t in [entity.root.head, entity.root.head.head])
 
 
 def _former(entity: Any, asks: _Asked) -> bool:
@@ -251,6 +260,7 @@ class _Asked(NamedTuple):
     modifiers: tuple[str, ...] = ()  # the role noun's own modifiers, which the sentence's role word must have too
     kind: str = ""  # the noun of "which institute": a phrase that holds it ("Kiel Institute") is of the asked type
     subject: str = ""  # what "how long is the pound?" measures: a sentence without it measures something else
+    new: bool = False  # "who is the new secretary?"
 
 
 @lru_cache(maxsize=256)
@@ -280,6 +290,7 @@ def _question(question: str) -> _Asked:
         ]
     verbs = measure + verbs
     past = bool(_PAST.search(question))
+    new = bool(re.search(r"\bnew\b", question, re.I))
     if verbs:
         subject = next((t.lemma_.lower() for t in doc if t.dep_ == "nsubj" and t.pos_ == "NOUN"), "")
         return _Asked(tuple(verbs), counted, past=past, subject=subject if verbs == measure else "", kind=kind_noun)
@@ -290,13 +301,19 @@ def _question(question: str) -> _Asked:
         and t.dep_ in {"nsubj", "attr", "ROOT", "dobj"}
         and t.lemma_.lower() not in (counted, kind_noun)
     ]
+    hyphened = {t.i - 2 for t in roles if t.i >= 2 and doc[t.i - 1].text == "-"}  # "vice" of "vice-captain"
+    before_hyphen = {doc[i].lower_ for i in hyphened}
+    roles = [t for t in roles if t.text != "-" and t.i not in hyphened]
     modifiers = tuple(  # "operating" of "chief operating officer": a "chief financial officer" is another role
-        sorted({c.lower_ for t in roles for c in t.children if c.dep_ in {"compound", "amod"}} - _ANY_ROLE)
+        sorted(
+            ({c.lower_ for t in roles for c in t.children if c.dep_ in {"compound", "amod"}} | before_hyphen)
+            - _ANY_ROLE
+        )
     )
     if roles:
         lemmas = tuple(t.lemma_.lower() for t in roles)
         copular = root is not None and root.lemma_.lower() == "be"  # "who is the treasurer?" asks for a person
-        return _Asked(lemmas, counted, role=copular, past=past, modifiers=modifiers, kind=kind_noun)
+        return _Asked(lemmas, counted, role=copular, past=past, modifiers=modifiers, kind=kind_noun, new=new)
     names = tuple(t.lemma_.lower() for t in doc if t.pos_ == "PROPN" and t.i > 0)
     return _Asked(names, counted, past=past, kind=kind_noun)
 
