@@ -86,6 +86,7 @@ PHRASE_PENALTY = 0.1  # a when/where/how-many/which-company question's sentence 
 RERANK = 6
 SECOND_SENTENCE_RATIO = 0.9
 SHORT_SOURCE_RATIO = 0.8
+TITLE_WORDS = 16  # a longer "title" is a plain text's first paragraph, whose words are no topic of its sentences
 LOOKBACK = 200  # characters before a short answer's sentence where the question's names may stand
 LIST_CHARS = 600  # a list quoted with its introduction, or with the item that was found
 NEARBY = 2  # a sentence holding the asked-for phrase may be cited instead if it scores this close
@@ -260,7 +261,10 @@ def _names_cell(question: str, row: str, chunk: Chunk, kind: str) -> bool:
 def _focus(weights: dict[str, float], title: str) -> dict[str, float]:
     """The question's terms a sentence of a document must hold itself: those its title does not ("Who is the chief
     executive of the North Coast Wildlife Trust?" in the Trust's newsletter: chief executive), as every sentence of
-    a document is about its title; all of them when the title holds every one, or they carry no weight."""
+    a document is about its title; all of them when the title holds every one, or they carry no weight, or the
+    "title" is a sentence (a plain text's first line that is a whole paragraph)."""
+    if len(title.split()) > TITLE_WORDS or title.rstrip().endswith((".", "!", "?")):
+        return weights if sum(weights.values()) > 0 else {"": 1.0}  # a first line or sentence, not a title
     given = set(content_terms(title))
     focus = {t: w for t, w in weights.items() if t not in given}
     return focus if sum(focus.values()) > 0 else (weights if sum(weights.values()) > 0 else {"": 1.0})
