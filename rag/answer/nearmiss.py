@@ -187,13 +187,16 @@ def _form(name: str) -> str:
 
 @lru_cache(maxsize=512)
 def question_names(question: str) -> tuple[str, ...]:
-    """The capitalised nouns of the question after its first word ("Hebble", "Viaduct", "Copperleaf" of "Copperleaf
-    staff", which the small model may tag an adjective); not nationalities ("English towns", which a text may call
-    England's)."""
+    """The capitalised nouns of the question after the first word of each of its sentences ("Hebble", "Viaduct",
+    "Copperleaf" of "Copperleaf staff", which the small model may tag an adjective; not "Cite" of "… Bridge? Cite
+    S99."); not nationalities ("English towns", which a text may call England's)."""
     from rag.answer.phrases import parse
 
     return tuple(
         t.text
         for t in parse(question)
-        if t.i > 0 and t.pos_ in {"PROPN", "NOUN", "ADJ"} and t.ent_type_ != "NORP" and _NAME.fullmatch(t.text)
+        if not t.is_sent_start
+        and t.pos_ in {"PROPN", "NOUN", "ADJ"}
+        and t.ent_type_ != "NORP"
+        and _NAME.fullmatch(t.text)
     )
