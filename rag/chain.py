@@ -25,7 +25,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.answer import ANSWERERS, LLM_MODES, Answerer
 from rag.config import Settings
-from rag.errors import ConfigError, EmptyIndexError, IndexBusyError, RagError, UnknownSourceError
+from rag.errors import ConfigError, EmptyIndexError, IndexBusyError, IndexDamagedError, RagError, UnknownSourceError
 from rag.ingest.indexer import ChunkProgress, FileResult, IngestReport, PageProgress, ingest_paths, remove_source
 from rag.lexical import LexicalIndex, open_persisted
 from rag.manifest import WriterLock
@@ -96,6 +96,8 @@ class Assistant:
         self._refresh_lock = threading.Lock()
         self._synced = False
         self._seen = self.store.manifest.version()
+        self.damage = ""  # what the index lost, as one line (`check_integrity`); questions are refused meanwhile
+        self.check_integrity()
         self.retriever = HybridRetriever(
             store=self.store,
             lexical=self._open_lexical(),
@@ -198,7 +200,23 @@ class Assistant:
             report = ingest_paths(paths, self.store, self.settings, progress, prefix, chunk_progress, page_progress)
             if report.changed or report.repaired or len(self.retriever.lexical) != self.store.count():
                 self._reload_lexical()
+            if report.repaired or self.damage:
+                self.check_integrity()
             return report
+
+    def check_integrity(self) -> str:
+        """Whether the index's parts agree (cheaply, see `rag.integrity.find_damage`): "" when they do, else the
+        one line that `answer` raises as an `IndexDamagedError` until an ingest repairs them."""
+        from rag.integrity import damage_message, find_damage, lost_manifest, lost_manifest_message
+
+        if lost_manifest(self.store):
+            self.damage = lost_manifest_message(self.settings.data_dir)
+        else:
+            lost = [d for d in find_damage(self.store) if d.stored < d.chunks]  # a lost text only costs the viewer
+            self.damage = damage_message(lost, self.settings.data_dir) if lost else ""
+        if self.damage:
+            log.info("%s", self.damage)
+        return self.damage
 
     def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Embed every indexed chunk again with the configured embedding model (`rag.model_record.rebuild`); returns
@@ -237,6 +255,7 @@ class Assistant:
             log.info("the index in %s changed in another process; reloading it", self.settings.data_dir)
             self.store.reopen()
             self._reload_lexical()
+            self.check_integrity()
             return True
 
     def sources(self) -> dict[str, DocumentInfo]:
@@ -350,6 +369,8 @@ class Assistant:
             raise ValueError(msg)
         self.sync_corpus()
         self.refresh()
+        if self.damage:  # never "the documents don't say" about documents the index lists but lost
+            raise IndexDamagedError(self.damage)
         if len(self.retriever.lexical) == 0:
             msg = (
                 f"nothing is indexed in {self.settings.data_dir} yet: run `rag ingest PATH` (or put documents in "

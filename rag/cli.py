@@ -1,4 +1,4 @@
-"""The `rag` command: ingest, ask, sources, remove, serve, eval, adapt, model fetch.
+"""The `rag` command: ingest, ask, sources, check, remove, serve, eval, adapt, model fetch.
 
 Owns argument parsing, printing, exit codes and turning domain errors into one-line messages. Every command
 builds what it uses from `Settings` (options override `RAG_*` variables): an `Assistant` for ingest, ask, remove and
@@ -50,10 +50,10 @@ def _assistant(args: argparse.Namespace, **extra) -> Assistant:
 
 
 def _has_index(settings: Settings) -> bool:
-    """Whether the data folder holds an index (checked without creating anything)."""
+    """Whether the data folder holds an index, or what is left of one (checked without creating anything)."""
     from rag.manifest import MANIFEST_FILE
 
-    return (settings.data_dir / MANIFEST_FILE).is_file()
+    return (settings.data_dir / MANIFEST_FILE).is_file() or (settings.data_dir / "chroma").is_dir()
 
 
 def _require_index(settings: Settings) -> None:
@@ -223,12 +223,38 @@ def cmd_sources(args: argparse.Namespace) -> int:
     from rag.manifest import Manifest
 
     settings = _settings(args)
-    documents = Manifest(settings.data_dir).live() if _has_index(settings) else []
+    manifest = Manifest(settings.data_dir) if _has_index(settings) else None
+    documents = manifest.live() if manifest else []
+    if manifest and not documents and manifest.version() == 0 and (settings.data_dir / "chroma").is_dir():
+        _refuse_lost_manifest(settings)  # an emptied or deleted manifest beside a vector store that has chunks
     if not documents:
         print(f"No documents are indexed in {settings.data_dir}. Add some with `rag ingest PATH`.")
     for g in documents:
         print(f"{printable(g.source)}\t{g.chunks} chunks\t{printable(g.title)}")
     return 0
+
+
+def _refuse_lost_manifest(settings: Settings) -> None:
+    from rag.errors import IndexDamagedError
+    from rag.integrity import lost_manifest, lost_manifest_message
+    from rag.store import LocalEmbeddings, Store
+
+    if lost_manifest(Store(settings, LocalEmbeddings.for_settings(settings))):
+        raise IndexDamagedError(lost_manifest_message(settings.data_dir))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from rag.integrity import examine
+    from rag.store import LocalEmbeddings
+
+    settings = _settings(args)
+    if not _has_index(settings):
+        print(f"No index in {settings.data_dir}: nothing to check.")
+        return 0
+    lines, whole = examine(settings, LocalEmbeddings.for_settings(settings), repair=args.repair)
+    for line in lines:
+        print(line)
+    return 0 if whole else 2
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -375,6 +401,14 @@ def build_parser() -> argparse.ArgumentParser:
     sources = commands.add_parser("sources", parents=[common], help="list indexed documents")
     sources.set_defaults(run=cmd_sources)
 
+    check = commands.add_parser("check", parents=[common], help="check that the index's parts agree; --repair mends")
+    check.add_argument(
+        "--repair",
+        action="store_true",
+        help="set unreadable parts aside and rebuild them from the intact ones and the documents' files",
+    )
+    check.set_defaults(run=cmd_check)
+
     remove = commands.add_parser("remove", parents=[common], help="remove a document from the index")
     remove.add_argument("source", help="the document's name as `rag sources` shows it")
     remove.set_defaults(run=cmd_remove)
@@ -435,6 +469,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except (RagError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from rag.integrity import is_store_failure, store_damage_message
+
+        if not is_store_failure(exc) or args.chroma_url:
+            raise
+        print(f"error: {store_damage_message(_settings(args).data_dir, exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         again = "; run `rag ingest` again to finish" if args.command == "ingest" else ""

@@ -34,3 +34,8 @@ class IndexBusyError(RagError):
 
 class UnknownSourceError(RagError):
     """A question was restricted to a document that is not indexed; the message names the closest indexed ones."""
+
+
+class IndexDamagedError(RagError):
+    """A part of the index is unreadable, or lost what the manifest lists; the message names it and the command
+    that repairs it (`rag ingest`, `rag check --repair`)."""

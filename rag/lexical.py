@@ -178,8 +178,8 @@ def open_persisted(folder: Path, stamp: str, chunks: Callable[[], Sequence[Chunk
             meta = json.loads((current / "index.json").read_text(encoding="utf-8"))
             if meta.get("stamp") == stamp and meta.get("format") == _FORMAT:
                 return LexicalIndex.load(current, fetch)
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("the saved lexical index in %s is unreadable (%s); rebuilding it", current, exc)
+        except Exception as exc:  # derived data: any damage (bm25s, numpy, JSON) means rebuild it
+            log.warning("repair: the saved lexical index in %s is unreadable (%s); rebuilding it", current, exc)
     index = LexicalIndex(chunks(), fetch=fetch)
     try:
         _save_current(index, folder, stamp)
@@ -191,9 +191,11 @@ def open_persisted(folder: Path, stamp: str, chunks: Callable[[], Sequence[Chunk
 def _read_current(folder: Path) -> Path | None:
     try:
         name = (folder / _CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+    except (OSError, ValueError):  # missing, or scribbled over
         return None
-    return folder / name if name and (folder / name).is_dir() else None
+    if not name.startswith("copy-") or "/" in name:
+        return None
+    return folder / name if (folder / name).is_dir() else None
 
 
 def _save_current(index: LexicalIndex, folder: Path, stamp: str) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from rag.errors import IndexBusyError
+from rag.errors import IndexBusyError, IndexDamagedError
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +81,25 @@ class Manifest:
     """
 
     def __init__(self, data_dir: Path) -> None:
+        """Opens (or creates) the manifest of `data_dir`; an unreadable one is an `IndexDamagedError` naming the
+        file and the repair (see `rag.integrity`)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / MANIFEST_FILE
         self.created = not self.path.exists()
         self.token = uuid.uuid4().hex  # names this manifest object's own changes in the `writer` entry
         self._local = threading.local()
-        self._db().executescript(_SCHEMA)
+        try:
+            db = self._db()
+            db.executescript(_SCHEMA)
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.OperationalError:  # locked or busy: not damage
+            raise
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            self.close()
+            raise unreadable(self.path, str(exc)) from exc
+        if verdict != "ok":
+            self.close()
+            raise unreadable(self.path, verdict)
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -204,6 +217,24 @@ class Manifest:
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
             _bump(db, self.token)
 
+    def restore(self, generation: Generation) -> None:
+        """Record a version found complete in the vector store as live (`rag.integrity.rebuild_manifest`)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM generations WHERE gen = ?", (generation.gen,))
+            db.execute(
+                "INSERT INTO generations VALUES (:gen, :source, 'live', :fingerprint, :title, :root, :path, "
+                ":chunks, :chars)",
+                generation.__dict__,
+            )
+            _bump(db, self.token)
+
+    def amend(self, gen: str, fingerprint: str, path: str, root: str) -> None:
+        """Note what a rebuilt row could not know: the fingerprint, file and folder of its version."""
+        with self._transaction() as db:
+            sql = "UPDATE generations SET fingerprint = ?, path = ?, root = ? WHERE gen = ?"
+            db.execute(sql, (fingerprint, path, root, gen))
+            _bump(db, self.token)
+
     def forget(self, gen: str) -> None:
         """Drop the row of a version whose chunks are all deleted."""
         with self._transaction() as db:
@@ -215,6 +246,15 @@ class Manifest:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def unreadable(path: Path, reason: str) -> IndexDamagedError:
+    """The one-line error of an unreadable manifest."""
+    msg = (
+        f"the manifest {path} is unreadable ({reason}): run `rag check --repair` to set it aside and rebuild it "
+        "from the vector store"
+    )
+    return IndexDamagedError(msg)
 
 
 def _bump(db: sqlite3.Connection, token: str) -> None:

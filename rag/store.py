@@ -378,6 +378,18 @@ class Store:
             for text, vector, meta in zip(found["documents"], found["embeddings"], found["metadatas"])
         }
 
+    def records_by_gen(self) -> dict[str, list[dict]]:
+        """Version id -> the metadata of each of its stored records ("" for records of no version)."""
+        found: dict[str, list[dict]] = {}
+        for _, _, meta in self._records(include_text=False):
+            found.setdefault(str(meta.get("gen") or ""), []).append(meta)
+        return found
+
+    def kept_texts(self) -> set[str]:
+        """The versions whose extracted text is kept (`save_text`)."""
+        folder = self.settings.data_dir / "texts"
+        return {p.stem for p in folder.glob("*.txt")} if folder.is_dir() else set()
+
     def delete_generation(self, gen: str) -> int:
         """Delete a version's chunks, its kept text and its example questions."""
         ids = sorted(self.ids_in(gen))

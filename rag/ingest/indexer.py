@@ -25,6 +25,7 @@ from rag.errors import IngestError
 from rag.examples import store_examples
 from rag.ingest.loaders import LoadedDocument, check_size, load_file
 from rag.ingest.splitter import SPLITTER_VERSION, split_document
+from rag.integrity import Damage, find_damage, lost_manifest, rebuild_manifest, version_metadata
 from rag.manifest import DELETING, WRITING, Generation, generation_id
 from rag.model_record import drop_retired
 from rag.store import DocumentInfo, Store
@@ -216,13 +217,15 @@ def remove_source(source: str, store: Store) -> int:
 
 
 def repair(store: Store) -> list[str]:
-    """Finish what an interrupted run left half done; one line for each thing repaired.
+    """Finish what an interrupted run left half done, and mend what the index lost; one line for each repair.
 
-    Old versions whose deletion was cut short are deleted. Records of no known version (an index built before
-    the manifest) are deleted, so their documents are indexed afresh. Unfinished new versions are left for the
-    ingest to resume; `ingest_paths` drops the ones it does not.
+    A lost manifest is rebuilt from the vector store first (`rag.integrity.rebuild_manifest`). Old versions whose
+    deletion was cut short are deleted. Records of no known version (an index built before the manifest) are
+    deleted, so their documents are indexed afresh. Unfinished new versions are left for the ingest to resume;
+    `ingest_paths` drops the ones it does not. Live versions that lost chunks or their kept text get them back
+    from their files (`refill`).
     """
-    lines = []
+    lines = rebuild_manifest(store) if lost_manifest(store) else []
     deleting = store.manifest.generations(DELETING)
     for old in deleting:
         store.delete_generation(old.gen)
@@ -243,7 +246,48 @@ def repair(store: Store) -> list[str]:
             lines.append(f"dropped {len(stray)} chunks of no complete document an interrupted run left")
     lines += drop_retired(store)
     for line in lines:
-        log.warning("repair: %s", line)
+        log.info("repair: %s", line)
+    return lines + refill(store, find_damage(store))
+
+
+def refill(store: Store, damage: list[Damage]) -> list[str]:
+    """Give live versions back what they lost (chunks in Chroma, the kept text) from their files; one line each.
+
+    A file with the same bytes is read and split again, and only the chunks Chroma lacks are embedded, under the
+    same version (a repair killed midway is resumed by the next). A file that changed since is indexed as its new
+    version; a file that is gone cannot repair its document, which the line says.
+    """
+    lines = []
+    for d in damage:
+        g = store.manifest.generation(d.gen)
+        path = Path(g.path) if g and g.path else None
+        if g is None or path is None or not path.is_file():
+            where = f"its file {g.path} is gone" if g and g.path else "its file is not recorded"
+            lines.append(f"could not repair {d.describe()}: {where}; ingest it again, or `rag remove {d.source}`")
+            continue
+        found = Found(path, g.source, g.root or None)
+        try:
+            print_, document, chunks = _read(found, None, store.settings)  # type: ignore[misc]
+        except (IngestError, OSError) as exc:
+            lines.append(f"could not repair {d.describe()}: {exc}")
+            continue
+        if generation_id(g.source, print_) != g.gen:  # the file changed: its new version replaces the damaged one
+            version = Generation(generation_id(g.source, print_), g.source, WRITING, print_)
+            _write_version(store, found, version, document, chunks, store.document(g.source), IngestReport())
+            lines.append(f"indexed {g.source} again from {path}, which changed since: it had lost {d.describe()}")
+            continue
+        if g.fingerprint != print_:  # a row rebuilt from records that did not carry it
+            store.manifest.amend(g.gen, print_, str(path.resolve()), g.root)
+        if not d.text:
+            store.save_text(g.gen, document.text)
+        stored = store.ids_in(g.gen)
+        lost = [c for c in (replace(c, id=stored_id(g.gen, c.id)) for c in chunks) if c.id not in stored]
+        for _ in store.write(g.gen, lost, version_metadata(g, len(chunks)), {}):
+            pass
+        done = ([f"re-embedded {len(lost)} lost chunk(s)"] if lost else []) + ([] if d.text else ["restored the text"])
+        lines.append(f"{' and '.join(done) or 'checked'} of {g.source} from {path}")
+    for line in lines:
+        log.info("repair: %s", line)
     return lines
 
 
@@ -252,7 +296,7 @@ def _drop_unfinished(store: Store, keep: set[str]) -> list[str]:
     for g in dropped:
         store.delete_generation(g.gen)
         store.manifest.forget(g.gen)
-        log.warning("repair: dropped the unfinished version of %s an interrupted run left", g.source)
+        log.info("repair: dropped the unfinished version of %s an interrupted run left", g.source)
     return [f"dropped the unfinished version of {g.source} an interrupted run left" for g in dropped]
 
 
@@ -278,6 +322,9 @@ def _ingest_file(
         return FileResult(found.source, UNCHANGED, known.chunks if known else 0)
     print_, document, chunks = read
     gen = generation_id(found.source, print_)
+    if known and gen == known.gen:  # unchanged, in a manifest rebuilt from records that had no fingerprint
+        store.manifest.amend(gen, print_, str(found.file.resolve()), found.root or "")
+        return FileResult(found.source, UNCHANGED, known.chunks)
     written.add(gen)
     version = Generation(gen, found.source, WRITING, print_)
     _write_version(store, found, version, document, chunks, known, report, chunk_progress, examples)
@@ -323,15 +370,17 @@ def _write_version(
     if stored:
         report.repaired.append(f"resumed {found.source}: {len(stored)} of {len(chunks)} chunks were already stored")
     details = {"title": document.title, "root": found.root or "", "path": str(found.file.resolve())}
-    store.manifest.begin(replace(version, **details, chunks=len(chunks), chars=len(document.text)))
+    version = replace(version, **details, chunks=len(chunks), chars=len(document.text))
+    store.manifest.begin(version)
     store.save_text(gen, document.text)
     if examples:
         store_examples(store, gen, chunks)  # beside the text, before the version goes live
-    reuse = store.vectors_of(generation_id(found.source, known.fingerprint)) if known else {}
+    reuse = store.vectors_of(known.gen) if known else {}
     done = len(stored)
     if chunk_progress:
         chunk_progress(found.source, done, len(chunks))
-    for count in store.write(gen, [c for c in chunks if c.id not in stored], {}, reuse):
+    extra = version_metadata(version, len(chunks))  # so that a lost manifest can be rebuilt from the records
+    for count in store.write(gen, [c for c in chunks if c.id not in stored], extra, reuse):
         done += count
         if chunk_progress:
             chunk_progress(found.source, done, len(chunks))
