@@ -470,6 +470,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RagError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `rag sources | head -1`: the reader has gone (see `run`)
+        return 141
     except Exception as exc:
         from rag.integrity import is_store_failure, store_damage_message
 
@@ -486,8 +488,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> None:
     """The `rag` program: `main` with its exit code. After Ctrl-C it exits at once with 130: what must survive is
     already committed, and a normal interpreter exit can turn a handled interrupt back into death by SIGINT (CPython
-    remembers an interrupt that passed through a C extension's embedded `PyRun_*` call)."""
-    code = main()
+    remembers an interrupt that passed through a C extension's embedded `PyRun_*` call). Output into a pipe whose
+    reader has gone (`rag sources | head -1`) ends quietly with 141, as a program ended by SIGPIPE."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = 141
+    if code == 141:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
     if code == 130:
         sys.stdout.flush()
         sys.stderr.flush()

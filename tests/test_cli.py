@@ -191,3 +191,27 @@ def test_ingest_names_the_parts_of_a_document_it_left_out(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 0 and "1 added" in captured.out
     assert "left out of notes.pdf: page 2: OCR read no text" in captured.err
+
+
+def test_rag_sources_into_a_pipe_closed_early_ends_quietly(tmp_path):
+    """`rag sources | head -1` on a large index: exit 141 (as SIGPIPE would), no traceback (#30)."""
+    from rag.manifest import Manifest
+
+    data = tmp_path / "data"
+    Manifest(data).close()
+    with sqlite3.connect(data / "manifest.sqlite3") as db:
+        rows = [(f"g{i}", f"document-{i:05}.txt", "live", "f", "A title", "", "", 3, 100) for i in range(5000)]
+        db.executemany("INSERT INTO generations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "sources", "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert process.stdout.readline().startswith(b"document-00000.txt")
+    process.stdout.close()  # the reader goes, as `head -1` does
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141, err
+    assert err == ""

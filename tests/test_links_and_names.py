@@ -1,5 +1,6 @@
 """Links inside an ingested folder (one rule for files and folders) and file names that would break a listing."""
 
+import os
 from pathlib import Path
 
 from rag.cli import main
@@ -40,6 +41,27 @@ def test_links_are_followed_only_inside_the_folder_for_files_and_folders_alike(t
         "outside-dir": OUTSIDE.format(secrets.resolve()),
         "outside-file.txt": OUTSIDE.format((secrets / "vault.txt").resolve()),
     }
+
+
+LOOP = "a link that leads back to itself (a link loop); skipped"
+SPECIAL = "not a regular file (a broken link, a pipe or a device); skipped"
+
+
+def test_link_loops_and_pipes_are_skipped_with_a_reason_inside_folders_and_when_named(tmp_path):
+    """A link loop or a FIFO never stops the run (#30): the other files are found, and each is one skipped line."""
+    notes, _ = make_tree(tmp_path)
+    (notes / "loop-a").symlink_to(notes / "loop-b")
+    (notes / "loop-b").symlink_to(notes / "loop-a")
+    (notes / "self").symlink_to(notes / "self", target_is_directory=True)
+    os.mkfifo(notes / "pipe")
+
+    found, skipped = discover([notes, notes / "loop-a", notes / "pipe"])
+
+    assert sorted(f.source for f in found) == ["a.txt", "inside-file.txt", "sub/b.txt"]
+    reasons = [(r.source, r.reason) for r in skipped if r.source.startswith(("loop", "self", "pipe"))]
+    assert sorted(reasons) == sorted(
+        [("loop-a", LOOP), ("loop-b", LOOP), ("self", LOOP), ("pipe", SPECIAL), ("loop-a", LOOP), ("pipe", SPECIAL)]
+    )
 
 
 def test_a_file_named_directly_is_taken_even_when_it_is_a_link(tmp_path):

@@ -131,3 +131,23 @@ def test_chunking_one_huge_line_without_sentence_ends_is_linear():
     one = split_seconds("word " * 200_000)  # 1 MB
     four = split_seconds("word " * 800_000)  # 4 MB: 4.2 times as long when linear, 20 times before the fix
     assert four <= 8 * one, f"1 MB took {one:.4f}s, 4 MB took {four:.4f}s"
+
+
+def test_html_nested_too_deep_is_refused_in_about_the_time_a_flat_page_takes(tmp_path):
+    """100,000 nested <div>s (#30: they hung the structure pass) are refused with the reason, in a time of the order
+    of a flat page of as many <div>s; a page nested 200 deep is read."""
+    sentence = "<p>The Orchid Bridge is 740 metres long.</p>"
+    deep = tmp_path / "deep.html"
+    deep.write_text(f"<html><body>{'<div>' * 100_000}{sentence}{'</div>' * 100_000}</body></html>")
+    flat = tmp_path / "flat.html"
+    flat.write_text(f"<html><body>{'<div></div>' * 100_000}{sentence}</body></html>")
+    began = time.perf_counter()
+    load_file(flat)
+    flat_s = time.perf_counter() - began
+    began = time.perf_counter()
+    with pytest.raises(IngestError, match="the page's elements are nested 100003 deep, over the 256 this reader"):
+        load_file(deep)
+    assert time.perf_counter() - began < 5 * flat_s + 1
+    fine = tmp_path / "fine.html"
+    fine.write_text(f"<html><body>{'<div>' * 200}{sentence}{'</div>' * 200}</body></html>")
+    assert load_file(fine).text == "The Orchid Bridge is 740 metres long."

@@ -146,7 +146,8 @@ def test_pdf_short_line_after_a_sentence_and_over_text_is_a_heading(tmp_path):
     ("name", "content", "reason"),
     [
         ("empty.txt", b"", "empty file"),
-        ("blank.md", b"   \n\n  ", "no text could be extracted"),
+        ("blank.md", b"   \n\n  ", "no text: the file holds only blank space, markup or scripts"),
+        ("script.html", b"<html><head><script>var a = 1;</script></head><body> </body></html>", "no text: the file"),
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
         ("latin.txt", "Café crème".encode("latin-1"), "not UTF-8"),
         ("broken.pdf", b"%PDF-1.4\nthis is not really a pdf", "corrupt or unreadable PDF"),

@@ -118,10 +118,26 @@ def discover(paths: Iterable[Path], prefix: str = "") -> tuple[list[Found], list
                     found.append(Found(file, source, str(root)))
         elif path.is_file():
             found.append(Found(path, prefix + path.name, None))
+        elif path.is_symlink() or path.exists():  # a link loop, a broken link, a pipe or a device
+            skipped.append(FileResult(prefix + path.name, SKIPPED, reason=_not_regular(path)))
         else:
             msg = f"{path}: no such file or folder"
             raise IngestError(msg)
     return found, skipped
+
+
+def _resolved(path: Path) -> Path | None:
+    """Where a path leads, or None for a link loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # "Symlink loop from …" (RuntimeError before Python 3.13), ELOOP
+        return None
+
+
+def _not_regular(path: Path) -> str:
+    if _resolved(path) is None:
+        return "a link that leads back to itself (a link loop); skipped"
+    return "not a regular file (a broken link, a pipe or a device); skipped"
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, str]]:
@@ -130,9 +146,12 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
     for folder, dirs, files in os.walk(root, followlinks=True):
         here = Path(folder)
         for name in sorted(dirs):
-            target = (here / name).resolve()
+            target = _resolved(here / name)
             if name.startswith(".") or target in seen:  # hidden, or a link back to a folder already walked
                 dirs.remove(name)
+            elif target is None:
+                dirs.remove(name)
+                yield here / name, _not_regular(here / name)
             elif not target.is_relative_to(root):
                 dirs.remove(name)
                 yield here / name, f"a link to {target}, outside the folder; links are followed only inside it"
@@ -143,11 +162,11 @@ def _walk(root: Path) -> Iterator[tuple[Path, str]]:
             if name.startswith("."):
                 continue
             path = here / name
-            target = path.resolve()
-            if not target.is_relative_to(root):
+            target = _resolved(path)
+            if target is not None and not target.is_relative_to(root):
                 yield path, f"a link to {target}, outside the folder; links are followed only inside it"
-            elif not target.is_file():
-                yield path, "not a regular file (a broken link, a pipe or a device); skipped"
+            elif target is None or not target.is_file():
+                yield path, _not_regular(path)
             else:
                 yield path, ""
 

@@ -153,15 +153,28 @@ def load_file(
         check_size(path, max_bytes)
         data = path.read_bytes()
     limits = Limits(max_chars, max_pages, on_page)
-    loaded = loader(data, path, limits)
+    try:
+        loaded = loader(data, path, limits)
+    except RecursionError as exc:  # a structure nested deeper than a reader's walk can follow
+        msg = "the file's structure is nested too deep to read; not indexed"
+        raise IngestError(msg) from exc
     text = loaded.text
     limits.check_text(len(text))
     if not text.strip():
-        msg = "no text could be extracted (empty, or only images OCR could not read); check that the file shows text"
-        raise IngestError(msg)
+        raise IngestError(_no_text(suffix, loaded.pages or loaded.skipped))
     headings = [text[start:end] for start, end, level in sorted(loaded.headings, key=lambda h: h[2] > 1)]
     title = choose_title(loaded.title, headings, text, path.stem, shorten=False)
     return LoadedDocument(source, text, title, loaded.pages, loaded.headings, loaded.blocks, loaded.skipped)
+
+
+def _no_text(suffix: str, pages: object) -> str:
+    """Why a file gave no text: the OCR hint only for a PDF or image, whose pages can be pictures of text (`pages`:
+    any page read or left out)."""
+    if suffix == ".pdf" and not pages:
+        return "no text: the PDF has no pages"
+    if suffix in {".pdf", *IMAGE_SUFFIXES}:
+        return "no text could be extracted (only images OCR could not read); check that the file shows text"
+    return "no text: the file holds only blank space, markup or scripts"
 
 
 def check_size(path: Path, max_bytes: int | None) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.errors import IngestError
 from rag.ingest.blocks import TextBuilder, clean, flatten_header
 from rag.ingest.loaders import Extracted, Limits, decode
 from rag.table_rows import ROW_LABEL
@@ -64,6 +65,7 @@ _REFERENCE_MARK = re.compile(
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\xa0]*\n\s*")  # two <br> in a row: a new paragraph
 MAX_SPAN = 64  # a cell's colspan or rowspan is read as at most this
+MAX_DEPTH = 256  # elements nested deeper are no page a person wrote (libxml2 stops at the same depth by default)
 
 
 def load_html(data: bytes, path: Path, limits: Limits) -> Extracted:
@@ -79,6 +81,9 @@ def read_page(markup: str, limits: Limits) -> tuple[TextBuilder, str]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup.replace(_MATH_OPEN, "").replace(_MATH_CLOSE, ""), "lxml")
+    if (deepest := nesting(soup)) > MAX_DEPTH:
+        msg = f"the page's elements are nested {deepest} deep, over the {MAX_DEPTH} this reader follows; not indexed"
+        raise IngestError(msg)
     title = _title(soup)
     strip_boilerplate(soup)
     draft = TextBuilder()  # the markup's size bounds it; the cap is for what is kept
@@ -86,6 +91,16 @@ def read_page(markup: str, limits: Limits) -> tuple[TextBuilder, str]:
     page.walk(soup)
     page.flush()
     return _rebuild(draft, judge(markup, draft, page.sources), limits), _with_author(markup, title)
+
+
+def nesting(soup: Any) -> int:
+    """How deep the page's elements are nested, in one pass (the walks after it recurse once a level)."""
+    depth, deepest = {id(soup): 0}, 0
+    for node in soup.descendants:
+        if getattr(node, "name", None) is not None:
+            depth[id(node)] = level = depth[id(node.parent)] + 1
+            deepest = max(deepest, level)
+    return deepest
 
 
 def _with_author(markup: str, title: str) -> str:
