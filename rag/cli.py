@@ -473,11 +473,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `rag sources | head -1`: the reader has gone (see `run`)
         return 141
     except Exception as exc:
+        from rag.diskspace import out_of_space
         from rag.integrity import is_store_failure, store_damage_message
 
-        if not is_store_failure(exc) or args.chroma_url:
+        data_dir = _settings(args).data_dir
+        message = out_of_space(exc, data_dir) if isinstance(exc, OSError) or is_store_failure(exc) else ""
+        if not message and is_store_failure(exc) and not args.chroma_url:
+            message = store_damage_message(data_dir, exc)
+        if not message:
             raise
-        print(f"error: {store_damage_message(_settings(args).data_dir, exc)}", file=sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         again = "; run `rag ingest` again to finish" if args.command == "ingest" else ""

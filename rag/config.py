@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     )
     max_pdf_pages: int = Field(default=3000, ge=1, description="PDFs with more pages than this are refused.")
     batch_size: int = Field(default=64, ge=1, description="Chunks embedded and stored per batch.")
+    min_free_mb: float = Field(
+        default=32.0, ge=0, description="Free space kept on the data dir's disk: a file that needs it is not written."
+    )
 
     k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")
     fetch_k: int = Field(default=20, ge=1, description="Candidates taken from each of dense and BM25 search.")

@@ -39,3 +39,7 @@ class UnknownSourceError(RagError):
 class IndexDamagedError(RagError):
     """A part of the index is unreadable, or lost what the manifest lists; the message names it and the command
     that repairs it (`rag ingest`, `rag check --repair`)."""
+
+
+class DiskFullError(RagError):
+    """The data directory's disk has too little free space; nothing indexed was lost, the command can run again."""

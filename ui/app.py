@@ -24,6 +24,7 @@ import gradio as gr
 from rag.answer import ANSWERERS
 from rag.chain import Assistant
 from rag.conversation import FeedbackLog, Turn, history, paragraphs_of, to_markdown
+from rag.diskspace import out_of_space
 from rag.errors import RagError
 from rag.ingest.indexer import FAILED, FileResult
 from rag.ingest.loaders import shown_title
@@ -332,7 +333,8 @@ class ChatPage:
         try:
             copy, previous = save_upload(path, name, self.settings)
         except OSError as exc:
-            return name, FAILED, f"cannot store the upload: {exc.strerror or exc}"
+            full = out_of_space(exc, self.settings.data_dir)
+            return name, FAILED, full or f"cannot store the upload: {exc.strerror or exc}"
         status, detail = FAILED, UNEXPECTED
         try:
             on_chunks = (lambda _source, done, total: chunk_progress(done, total)) if chunk_progress else None

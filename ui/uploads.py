@@ -68,16 +68,24 @@ def save_upload(path: Path, name: str, settings: Settings) -> tuple[Path, Path |
     """Copy an accepted upload into the data directory's `uploads/` folder under `name`.
 
     Returns the copy and, when a file of that name was there already, where the earlier one was set aside
-    (see `restore_or_drop`), so that a failed ingestion leaves the indexed file as it was.
+    (see `restore_or_drop`), so that a failed ingestion leaves the indexed file as it was. The copy is written
+    under a hidden name and renamed when whole: a copy that fails (a full disk) leaves no partial file and the
+    earlier file in place.
     """
     folder = uploads_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
+    partial = folder / f".partial-{name}"
+    try:
+        shutil.copyfile(path, partial)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
     previous = None
     if target.exists():
         previous = folder / f".previous-{name}"
         target.replace(previous)
-    shutil.copyfile(path, target)
+    partial.replace(target)
     return target, previous
 
 

@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from rag.config import Settings
+from rag.diskspace import require_space
 from rag.errors import IngestError
 from rag.examples import store_examples
 from rag.ingest.loaders import LoadedDocument, check_size, load_file
@@ -384,6 +385,7 @@ def _write_version(
     With `examples`, the version's example questions are made and stored first (see `EXAMPLES_PER_RUN`).
     """
     gen = version.gen
+    require_space(store.settings.data_dir, len(chunks), len(document.text), store.settings.min_free_mb)
     chunks = [replace(c, id=stored_id(gen, c.id)) for c in chunks]
     stored = store.ids_in(gen) if store.manifest.generation(gen) else set()
     if stored:
