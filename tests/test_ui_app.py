@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -189,6 +190,21 @@ def test_upload_adds_a_document_that_answers_then_remove_takes_it_away(page, tmp
     with pytest.warns(UserWarning, match="not indexed"):
         outputs = page.remove("uploads/port-zephyr.md")
     assert outputs[:3] == (SKIP,) * 3 and "port-zephyr.md" not in outputs[3]  # the lists are refreshed
+
+
+def test_gradio_s_cached_copy_of_an_upload_is_deleted_once_it_is_kept(page):
+    """The page's file route served an upload from Gradio's cache even after it was removed (#30): the cached copy
+    goes as soon as the upload is copied into uploads/ (and a refused one at once)."""
+    from gradio.utils import get_upload_folder
+
+    cached = write_fact_document(Path(get_upload_folder()) / f"test-{uuid.uuid4().hex}")
+    refused = cached.with_name("notes.exe")
+    refused.write_text("MZ", encoding="utf-8")
+    with pytest.warns(UserWarning, match="notes.exe was refused"):
+        rows = upload_rows(page, [cached, refused])
+    assert rows[0] == ["port-zephyr.md", "added", "1 chunk"]
+    assert not cached.exists() and not refused.exists() and not cached.parent.exists()
+    assert (uploads_dir(page.settings) / "port-zephyr.md").exists()
 
 
 def test_remove_with_nothing_chosen_warns_and_changes_nothing(page):

@@ -36,6 +36,7 @@ from ui.uploads import (
     Row,
     UploadRefused,
     check_upload,
+    drop_cached,
     forget_upload,
     mark_removed,
     original_name,
@@ -314,6 +315,7 @@ class ChatPage:
             try:
                 name = check_upload(Path(file), self.settings)
             except UploadRefused as exc:
+                drop_cached(Path(file))
                 log.info("upload refused: %s", exc)
                 warn(f"{exc.name} was refused: {exc.reason}.")
                 rows.append((exc.name, FAILED, exc.reason))
@@ -335,6 +337,8 @@ class ChatPage:
         except OSError as exc:
             full = out_of_space(exc, self.settings.data_dir)
             return name, FAILED, full or f"cannot store the upload: {exc.strerror or exc}"
+        finally:
+            drop_cached(path)
         status, detail = FAILED, UNEXPECTED
         try:
             on_chunks = (lambda _source, done, total: chunk_progress(done, total)) if chunk_progress else None

@@ -8,6 +8,7 @@ ingestion itself (`Assistant.ingest`) and how results are shown (`ui.render`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from collections.abc import Sequence
@@ -87,6 +88,23 @@ def save_upload(path: Path, name: str, settings: Settings) -> tuple[Path, Path |
         target.replace(previous)
     partial.replace(target)
     return target, previous
+
+
+def drop_cached(path: Path) -> None:
+    """Delete Gradio's cached copy of an upload once it is handled (kept in `uploads/`, or refused): the page's
+    file route would otherwise serve it on, even after the document is removed. Files elsewhere are left alone."""
+    from gradio.utils import get_upload_folder
+
+    cache = Path(get_upload_folder()).resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return
+    if resolved.is_relative_to(cache) and resolved != cache:
+        resolved.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the hash folder Gradio made for it, when now empty
+            if resolved.parent != cache:
+                resolved.parent.rmdir()
 
 
 def restore_or_drop(copy: Path, previous: Path | None, ok: bool) -> None:
