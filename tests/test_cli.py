@@ -215,3 +215,34 @@ def test_rag_sources_into_a_pipe_closed_early_ends_quietly(tmp_path):
     err = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141, err
     assert err == ""
+
+
+def test_ctrl_c_stops_rag_serve_at_once(tmp_path):
+    """Ctrl-C ends `rag serve` with the CLI's one line and exit code 130. (The serve loop is our own so that the
+    interrupt reaches the CLI's immediate exit rather than Gradio's shutdown, which waits for the uploads in flight,
+    #30; this test has none in flight, so it checks the exit, not that wait.)"""
+    import signal
+    import socket
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The Orchid Bridge is 740 metres long.", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | {"HF_HUB_OFFLINE": "1"}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--port", port, "--corpus", str(corpus), "--data-dir", "data"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = []
+    while not seen or ("The chat page is at" not in seen[-1] and seen[-1]):  # up, or ended
+        seen.append(process.stderr.readline())
+    assert "The chat page is at" in seen[-1], "".join(seen)
+    process.send_signal(signal.SIGINT)
+    err = process.communicate(timeout=30)[1]
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "interrupted" and "Traceback" not in err

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -229,4 +230,8 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> No
     # quiet: Gradio would also say "To create a public link, set share=True", which this page never does
     app.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **launch_options(assistant))
     print(f"The chat page is at http://{host}:{app.server_port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
-    app.block_thread()
+    # Not `app.block_thread()`: it turns Ctrl-C into a server shutdown that waits for answers and uploads in flight
+    # (30 s and more behind a long upload). The KeyboardInterrupt goes to `rag.cli`, which exits at once; what must
+    # survive is committed already (see README: Reliability).
+    while app.is_running:
+        time.sleep(0.2)
