@@ -280,6 +280,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     print(f"index: {assistant.settings.data_dir}; corpus: {assistant.settings.corpus_dir}", file=sys.stderr)
     assistant.sync_corpus()
+    if assistant.damage:  # questions are refused with this line until it is repaired
+        print(f"warning: {assistant.damage}", file=sys.stderr)
     assistant.embeddings.model  # noqa: B018 - load the model now, not on the page's first question
     serve(assistant, host=args.host, port=args.port)
     return 0
