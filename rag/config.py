@@ -81,6 +81,8 @@ class Settings(BaseSettings):
         default="extractive", description="extractive, gguf (local GGUF model) or openai (OpenAI-compatible server)"
     )
     max_sentences: int = Field(default=2, ge=1, le=5, description="Sentences an extractive answer may quote.")
+    ask_burst: int = Field(default=5, ge=1, description="Questions one address may send the page at once ...")
+    ask_per_second: float = Field(default=1.0, gt=0, description="... and then per second (ui.admission).")
     abstain_threshold: float | None = Field(
         default=None,
         description="Evidence score below which the assistant abstains; if unset, the value calibrated for the "

@@ -3,7 +3,8 @@
     python -m tests.kill_at upsert 1 ingest FOLDER --data-dir D
 
 The kill is real: the process dies at that point without running any cleanup, as it would under `kill -9` or a
-power cut. Used by tests/test_crash_safety.py to cut an ingest or a removal at chosen points.
+power cut. Used by tests/test_crash_safety.py to cut an ingest or a removal at chosen points. With
+`KILL_AT_SIGNAL=SIGINT` in the environment it sends itself that signal instead (a Ctrl-C at a known point).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def kill_after(method: str, calls: int) -> None:
         result = real(self, *args, **kwargs)
         count += 1
         if count >= calls:
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), getattr(signal, os.environ.get("KILL_AT_SIGNAL", "SIGKILL")))
         return result
 
     setattr(Collection, method, wrapped)

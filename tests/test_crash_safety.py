@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +19,6 @@ import pytest
 
 from rag import Assistant, Settings
 from rag.cli import main
-from rag.manifest import MANIFEST_FILE
 from tests.conftest import ROOT, SEED
 
 BATCH = 4  # chunks per write: the big file takes a dozen batches
@@ -165,34 +162,20 @@ def test_killed_remove(tmp_path, embeddings, references, capsys):
 def test_ctrl_c_ends_with_one_line_and_the_next_run_finishes(tmp_path, embeddings, references):
     folder, data = make_corpus(tmp_path / "docs"), tmp_path / "data"
     env = {**os.environ, "RAG_BATCH_SIZE": "1", "HF_HUB_OFFLINE": "1", "RAG_CORPUS_DIR": "/nonexistent"}
+    # A real SIGINT, sent by the process to itself right after its 5th upsert (`tests.kill_at`): mid-ingest at a
+    # known point, where polling from outside could miss the run on a busy machine.
     process = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "ingest", str(folder), "--data-dir", str(data)],
+        [sys.executable, "-m", "tests.kill_at", "upsert", "5", "ingest", str(folder), "--data-dir", str(data)],
         cwd=ROOT,
-        env=env,
+        env={**env, "KILL_AT_SIGNAL": "SIGINT"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not _writing(data / MANIFEST_FILE):
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=300)
     assert process.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted; run `rag ingest` again to finish"
 
     assert main(["ingest", str(folder), "--data-dir", str(data)]) == 0
     check_consistent(reader(data, embeddings), references[1])
 
-
-def _writing(manifest: Path) -> bool:
-    """Whether the manifest records a version of big.txt being written (the first file, and the long one: seen
-    writing the short last file, a busy machine could deliver the signal after the run has ended)."""
-    if not manifest.exists():
-        return False
-    try:
-        with sqlite3.connect(manifest, timeout=1) as db:
-            sql = "SELECT count(*) FROM generations WHERE state = 'writing' AND source = 'big.txt'"
-            return db.execute(sql).fetchone()[0] > 0
-    except sqlite3.OperationalError:
-        return False

@@ -58,7 +58,11 @@ def running_app(assistant) -> Iterator[str]:
     app = build_app(assistant)
     port = free_port()
     app.launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options(assistant)
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        **launch_options(assistant, app),
     )
     try:
         yield f"http://127.0.0.1:{port}"

@@ -30,6 +30,7 @@ from rag.ingest.indexer import FAILED, FileResult
 from rag.ingest.loaders import shown_title
 from rag.types import Answer
 from ui import render, viewer
+from ui.admission import Admission
 from ui.indexing import BackgroundIndexer
 from ui.uploads import (
     UPLOADS_PREFIX,
@@ -110,6 +111,7 @@ class ChatPage:
         self.settings = assistant.settings
         self.feedback = FeedbackLog.in_data_dir(self.settings.data_dir)
         self.indexer = BackgroundIndexer(self._ingest_upload)
+        self.admission = Admission(self.settings.ask_burst, self.settings.ask_per_second)
 
     # -- chat ----------------------------------------------------------------------------------------------------
 

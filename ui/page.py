@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from rag.chain import Assistant
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from ui import render, viewer
+from ui.admission import AdmissionMiddleware
 from ui.app import CHAT_CONCURRENCY, EXAMPLES, ChatPage, answer_modes, mode_help
 
 
@@ -192,15 +194,18 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             )
         gr.on([b.click for b in example_buttons], page.hide_export, outputs=[exported], api_visibility="private")
     app.queue(default_concurrency_limit=1)
+    chat_fns = frozenset(i for i, fn in app.fns.items() if getattr(fn.fn, "__func__", None) is ChatPage.respond)
+    app.admission = Middleware(AdmissionMiddleware, gate=page.admission, chat_fns=chat_fns)  # see `launch_options`
     return app
 
 
-def launch_options(assistant: Assistant) -> dict[str, Any]:
+def launch_options(assistant: Assistant, app: gr.Blocks | None = None) -> dict[str, Any]:
     """Keyword arguments of `Blocks.launch` that make the page safe to run (used by `serve` and the tests).
 
     No share link and no server-side rendering; uploads over `max_file_mb` are refused by Gradio itself; nothing
     is added to the paths Gradio may serve (only its own cache), and the data directory, the corpus folder and the
-    working directory are blocked outright.
+    working directory are blocked outright. With the `app` of `build_app`, questions are admitted per address
+    (`ui.admission`) before Gradio queues them.
     """
     settings = assistant.settings
     gradio_cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
@@ -218,6 +223,7 @@ def launch_options(assistant: Assistant) -> dict[str, Any]:
         "enable_monitoring": False,
         "run_history": False,
         "mcp_server": False,
+        "app_kwargs": {"middleware": [app.admission]} if app is not None else {},
         "footer_links": ["api"],
         "css": render.CSS,
         "head": render.HEAD,
@@ -228,7 +234,8 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> No
     """Serve the chat page for `assistant` at http://host:port until interrupted."""
     app = build_app(assistant)
     # quiet: Gradio would also say "To create a public link, set share=True", which this page never does
-    app.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **launch_options(assistant))
+    options = launch_options(assistant, app)
+    app.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **options)
     print(f"The chat page is at http://{host}:{app.server_port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
     # Not `app.block_thread()`: it turns Ctrl-C into a server shutdown that waits for answers and uploads in flight
     # (30 s and more behind a long upload). The KeyboardInterrupt goes to `rag.cli`, which exits at once; what must

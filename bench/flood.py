@@ -1,0 +1,153 @@
+"""A flood of questions against the chat page's API, and what it does to a lone user (issue #30).
+
+Starts `rag serve` on the shipped corpus, measures a lone question's latency while the server is quiet (from
+127.0.0.2, another address of the loopback, as another machine would), then sends `--requests` (1,000) questions at
+once from 127.0.0.1 through the page's REST API (`/gradio_api/call/chat`) and measures the lone question again while
+they arrive; last, the server's memory (RSS) before and some seconds after the flood. Prints one JSON line:
+
+    python -m bench.flood                # the page as it serves
+    python -m bench.flood --requests 300
+    python -m bench.flood --control      # the same flood of a small page request: what the flood alone costs
+
+Targets (#30): the lone question within 3x its quiet latency during the flood, memory within 10% of its start after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "Who signed the agreement on behalf of Ukraine?"
+PACE_S = 2.0  # between the lone user's questions
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def ask(client: httpx.AsyncClient, base: str, question: str = QUESTION) -> tuple[float, str]:
+    """One question through the REST API: seconds until its answer is complete, and how it ended."""
+    began = time.perf_counter()
+    joined = await client.post(f"{base}/gradio_api/call/chat", json={"data": [question, 5, "extractive", []]})
+    if joined.status_code != 200:
+        return time.perf_counter() - began, f"refused {joined.status_code}: {joined.text[:120]}"
+    event = joined.json()["event_id"]
+    ended = "?"
+    async with client.stream("GET", f"{base}/gradio_api/call/chat/{event}") as stream:
+        async for line in stream.aiter_lines():
+            if line.startswith("event:"):
+                ended = line.split(":", 1)[1].strip()
+                if ended in ("complete", "error"):
+                    break
+    return time.perf_counter() - began, ended
+
+
+async def lone(base: str, n: int) -> list[float]:
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+    async with httpx.AsyncClient(transport=transport, timeout=300) as client:
+        times = []
+        for _ in range(n):
+            seconds, ended = await ask(client, base)
+            if ended != "complete":
+                raise RuntimeError(f"the lone question ended {ended!r}")
+            times.append(seconds)
+            await asyncio.sleep(PACE_S)  # a person's pace, within what `ui.admission` lets one address ask
+        return times
+
+
+async def flood(base: str, requests: int, control: bool = False) -> dict[str, int]:
+    """`requests` questions joined at once from 127.0.0.1 (without waiting for their answers); with `control`, as
+    many requests of the page's small `/gradio_api/info` instead (what the flood costs without answering any)."""
+    limits = httpx.Limits(max_connections=100)
+    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+
+        async def join(i: int) -> int:
+            body = {"data": [f"{QUESTION} ({i})", 5, "extractive", []]}
+            try:
+                if control:
+                    return (await client.get(f"{base}/gradio_api/info")).status_code
+                return (await client.post(f"{base}/gradio_api/call/chat", json=body)).status_code
+            except httpx.HTTPError:
+                return -1
+
+        codes = await asyncio.gather(*(join(i) for i in range(requests)))
+    return {str(code): codes.count(code) for code in sorted(set(codes))}
+
+
+async def measure(base: str, pid: int, requests: int, control: bool = False) -> dict:
+    await lone(base, 2)  # warm up
+    quiet = await lone(base, 5)
+    rss_before = rss_mb(pid)
+    flooding = asyncio.create_task(flood(base, requests, control))
+    await asyncio.sleep(0.5)
+    during = await lone(base, 3)  # over the next ~6 s
+    codes = await flooding
+    settle = time.perf_counter()
+    while time.perf_counter() - settle < 120 and max(await lone(base, 1)) > 3 * statistics.median(quiet):
+        await asyncio.sleep(1)  # until what was let in is answered
+    await asyncio.sleep(5)
+    rss_after = rss_mb(pid)
+    return {
+        "requests": requests,
+        "flood_of": "/gradio_api/info (control)" if control else "/gradio_api/call/chat",
+        "flood_status_codes": codes,
+        "quiet_p50_s": round(statistics.median(quiet), 3),
+        "during_flood_p50_s": round(statistics.median(during), 3),
+        "during_over_quiet": round(statistics.median(during) / statistics.median(quiet), 2),
+        "rss_before_mb": round(rss_before),
+        "rss_after_mb": round(rss_after),
+        "rss_after_over_before": round(rss_after / rss_before, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--control", action="store_true", help="flood /gradio_api/info instead: the floor")
+    args = parser.parse_args()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | {"HF_HUB_OFFLINE": "1"}
+    with tempfile.TemporaryDirectory() as data:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "rag.cli", "serve", "--port", str(port), "--data-dir", data],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            line = ""
+            while "The chat page is at" not in line:
+                line = server.stderr.readline()
+                if not line and server.poll() is not None:
+                    raise RuntimeError("rag serve ended before the page was up")
+            result = asyncio.run(measure(f"http://127.0.0.1:{port}", server.pid, args.requests, args.control))
+        finally:
+            server.kill()
+            server.wait()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
