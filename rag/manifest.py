@@ -175,12 +175,7 @@ class Manifest:
             if row is not None and row["state"] != WRITING:
                 msg = f"generation {generation.gen} of {generation.source} is {row['state']}, cannot write it again"
                 raise RuntimeError(msg)
-            db.execute("DELETE FROM generations WHERE gen = ?", (generation.gen,))
-            db.execute(
-                "INSERT INTO generations VALUES (:gen, :source, 'writing', :fingerprint, :title, :root, :path, "
-                ":chunks, :chars)",
-                generation.__dict__,
-            )
+            _put(db, generation, WRITING)
             _bump(db, self.token)
 
     def commit(self, gen: str) -> Generation | None:
@@ -220,12 +215,7 @@ class Manifest:
     def restore(self, generation: Generation) -> None:
         """Record a version found complete in the vector store as live (`rag.integrity.rebuild_manifest`)."""
         with self._transaction() as db:
-            db.execute("DELETE FROM generations WHERE gen = ?", (generation.gen,))
-            db.execute(
-                "INSERT INTO generations VALUES (:gen, :source, 'live', :fingerprint, :title, :root, :path, "
-                ":chunks, :chars)",
-                generation.__dict__,
-            )
+            _put(db, generation, LIVE)
             _bump(db, self.token)
 
     def amend(self, gen: str, fingerprint: str, path: str, root: str) -> None:
@@ -246,6 +236,15 @@ class Manifest:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def _put(db: sqlite3.Connection, generation: Generation, state: str) -> None:
+    """Write a version's row (replacing any row of that id) in `state`."""
+    db.execute("DELETE FROM generations WHERE gen = ?", (generation.gen,))
+    db.execute(
+        "INSERT INTO generations VALUES (:gen, :source, :state, :fingerprint, :title, :root, :path, :chunks, :chars)",
+        {**generation.__dict__, "state": state},
+    )
 
 
 def unreadable(path: Path, reason: str) -> IndexDamagedError:

@@ -23,6 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "us-ukraine-minerals-agreement.txt"
 
 
+def ctrl_c_as_at_a_terminal() -> None:
+    """`preexec_fn` of a child that a test interrupts: SIGINT back to its default. A job a shell starts in the
+    background (`bash .ci/run &`) has SIGINT ignored, its children inherit that, and Python then never raises
+    KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="session")
 def embeddings() -> LocalEmbeddings:
     return LocalEmbeddings(Settings().embedding_model_path())

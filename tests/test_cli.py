@@ -15,7 +15,7 @@ import pytest
 
 from rag.cli import main
 from rag.config import Settings
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT, SEED, ctrl_c_as_at_a_terminal
 
 HEAVY = ("gradio", "torch", "transformers", "sentence_transformers", "langchain_openai", "xllamacpp", "matplotlib")
 SEARCH = "chromadb"  # what `rag ask` imports, to show that the probe does see imports
@@ -237,6 +237,7 @@ def test_ctrl_c_stops_rag_serve_at_once(tmp_path):
         env=env,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     seen = []
     while not seen or ("The chat page is at" not in seen[-1] and seen[-1]):  # up, or ended

@@ -19,7 +19,7 @@ import pytest
 
 from rag import Assistant, Settings
 from rag.cli import main
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT, SEED, ctrl_c_as_at_a_terminal
 
 BATCH = 4  # chunks per write: the big file takes a dozen batches
 QUESTIONS = ["Who signed the agreement on behalf of Ukraine?", "Which colour was lighthouse 17 painted?"]
@@ -171,6 +171,7 @@ def test_ctrl_c_ends_with_one_line_and_the_next_run_finishes(tmp_path, embedding
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     _, err = process.communicate(timeout=300)
     assert process.returncode == 130, err

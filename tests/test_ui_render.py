@@ -295,7 +295,7 @@ class FakeAssistant:
     """Just what `ChatPage.open_document` asks of an assistant."""
 
     def __init__(self, tmp_path, texts: dict[str, str]) -> None:
-        self.settings = SimpleNamespace(data_dir=tmp_path)
+        self.settings = SimpleNamespace(data_dir=tmp_path, ask_burst=5, ask_per_second=1.0)
         self.texts = texts
 
     def document_text(self, source: str) -> str:

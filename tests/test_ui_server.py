@@ -30,7 +30,8 @@ def served(tmp_path_factory):
     """`rag serve` on the shipped corpus, on a fresh data folder; yields (url, data folder, server log path)."""
     folder = tmp_path_factory.mktemp("rag-serve")
     log = folder / "server.log"
-    with rag_serve(folder / "data", ROOT / "corpus", log) as url:
+    # Its "20 people" all ask from 127.0.0.1, which the per-address admission would limit (tests/test_admission.py)
+    with rag_serve(folder / "data", ROOT / "corpus", log, RAG_ASK_BURST="100") as url:
         yield url, folder / "data", log
 
 

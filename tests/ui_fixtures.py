@@ -71,15 +71,15 @@ def running_app(assistant) -> Iterator[str]:
 
 
 @contextmanager
-def rag_serve(data_dir: Path, corpus_dir: Path, log_path: Path) -> Iterator[str]:
+def rag_serve(data_dir: Path, corpus_dir: Path, log_path: Path, **settings: str) -> Iterator[str]:
     """`rag serve` as a subprocess (from the project folder, as `scripts/start.sh` runs it); yields its URL.
 
-    Its stdout and stderr (the server log) go to `log_path`.
+    Its stdout and stderr (the server log) go to `log_path`; `settings` are more environment variables (`RAG_*`).
     """
     port = free_port()
     command = [sys.executable, "-m", "rag.cli", "serve", "--data-dir", str(data_dir), "--corpus", str(corpus_dir)]
     command += ["--port", str(port)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "PYTHONUNBUFFERED": "1", **settings}
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
