@@ -239,11 +239,15 @@ def test_ctrl_c_stops_rag_serve_at_once(tmp_path):
         text=True,
         preexec_fn=ctrl_c_as_at_a_terminal,
     )
-    seen = []
-    while not seen or ("The chat page is at" not in seen[-1] and seen[-1]):  # up, or ended
-        seen.append(process.stderr.readline())
-    assert "The chat page is at" in seen[-1], "".join(seen)
-    process.send_signal(signal.SIGINT)
-    err = process.communicate(timeout=30)[1]
+    try:
+        seen = []
+        while not seen or ("The chat page is at" not in seen[-1] and seen[-1]):  # up, or ended
+            seen.append(process.stderr.readline())
+        assert "The chat page is at" in seen[-1], "".join(seen)
+        process.send_signal(signal.SIGINT)
+        err = process.communicate(timeout=30)[1]
+    finally:
+        process.kill()  # a server that did not stop must not outlive the test
+        process.wait()
     assert process.returncode == 130, err
     assert err.strip().splitlines()[-1] == "interrupted" and "Traceback" not in err
