@@ -24,7 +24,8 @@ from rag.config import Settings
 from rag.diskspace import require_space
 from rag.errors import IngestError
 from rag.examples import store_examples
-from rag.ingest.loaders import LoadedDocument, check_size, load_file
+from rag.ingest.budget import load_within
+from rag.ingest.loaders import LoadedDocument, check_size
 from rag.ingest.splitter import SPLITTER_VERSION, split_document
 from rag.integrity import Damage, find_damage, lost_manifest, rebuild_manifest, version_metadata
 from rag.manifest import DELETING, WRITING, Generation, generation_id
@@ -362,8 +363,8 @@ def _read(
         return None
     max_chars = int(settings.max_text_mb * 1e6)
     on_page = partial(page_progress, found.source) if page_progress else None
-    document = load_file(
-        found.file, found.source, data=data, max_chars=max_chars, max_pages=settings.max_pdf_pages, on_page=on_page
+    document = load_within(
+        settings.max_seconds_per_file, found.file, found.source, data, max_chars, settings.max_pdf_pages, on_page
     )
     return print_, document, split_document(document, settings.chunk_size, settings.chunk_overlap)
 
