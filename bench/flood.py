@@ -72,7 +72,7 @@ async def lone(base: str, n: int) -> list[float]:
             if ended != "complete":
                 raise RuntimeError(f"the lone question ended {ended!r}")
             times.append(seconds)
-            await asyncio.sleep(PACE_S)  # a person's pace, within what `ui.admission` lets one address ask
+            await asyncio.sleep(PACE_S)  # a person's pace, within what `rag.admission` lets one address ask
         return times
 
 

@@ -1,10 +1,10 @@
-"""Admission of questions to the chat page: a token bucket per client address.
+"""Admission of questions to the chat page and the API: a token bucket per client address.
 
-Owns the rule that keeps one client from taking the page from everyone else (#30: 1,000 rapid questions made a
+Owns the rule that keeps one client from taking the server from everyone else (#30: 1,000 rapid questions made a
 lone user's wait 58 s and the server's memory double): each address may ask `BURST` questions at once and then one
 every `1 / PER_SECOND` seconds; a question beyond that is refused before it is queued, with how long to wait.
-`AdmissionMiddleware` applies it in the page's server before Gradio sees the request. Leaves out which events are
-questions (`ui.page` names them) and the page's layout.
+`AdmissionMiddleware` applies it in the server before Gradio or the API sees the request. Leaves out which of the
+page's events are questions (`ui.page` names them) and the page's layout.
 
 Example:
     >>> gate = Admission(burst=2, per_second=0.5, clock=lambda: 0.0)
@@ -56,18 +56,23 @@ class Admission:
             del self._buckets[client]
 
 
-class AdmissionMiddleware:
-    """ASGI middleware of the page's server: a question (a queue join of one of `chat_fns`, or a call of the REST
-    API's `/call/chat`) from an address over its `Admission` is answered 429 with how long to wait, before Gradio
-    parses, validates or queues it (refusing costs well under a millisecond, so a flood cannot slow the others).
-    Every other request passes untouched."""
+QUESTION_ROUTES = ("/v1/answer", "/v1/answer/stream", "/v1/search", "/v1/chat/completions")
+"""The API's routes that ask a question (`rag.api`): admitted like the page's questions."""
 
-    def __init__(self, app: Callable, gate: Admission, chat_fns: frozenset[int]) -> None:
+
+class AdmissionMiddleware:
+    """ASGI middleware of the server: a question (a queue join of one of the page's `chat_fns`, a call of Gradio's
+    `/call/chat`, a POST to one of the API's `QUESTION_ROUTES`) from an address over its `Admission` is answered 429
+    with how long to wait (RFC 9457 problem details, `Retry-After`), before Gradio or the API parses, validates or
+    queues it (refusing costs well under a millisecond, so a flood cannot slow the others). Every other request
+    passes untouched."""
+
+    def __init__(self, app: Callable, gate: Admission, chat_fns: frozenset[int] = frozenset()) -> None:
         self.app, self.gate, self.chat_fns = app, gate, chat_fns
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         path = scope.get("path", "") if scope["type"] == "http" and scope.get("method") == "POST" else ""
-        if path.endswith("/call/chat"):
+        if path.endswith("/call/chat") or path.rstrip("/") in QUESTION_ROUTES:
             asks = True
         elif path.endswith("/queue/join"):
             body, receive = await _buffered(receive)
@@ -83,8 +88,9 @@ class AdmissionMiddleware:
             return
         seconds = math.ceil(wait)
         detail = f"busy: too many questions from your address; try again in {seconds} s"
-        payload = json.dumps({"detail": detail}).encode()
-        headers = [(b"content-type", b"application/json"), (b"retry-after", str(seconds).encode())]
+        problem = {"type": "about:blank", "title": "Too Many Requests", "status": 429, "detail": detail}
+        headers = [(b"content-type", b"application/problem+json"), (b"retry-after", str(seconds).encode())]
+        payload = json.dumps(problem).encode()
         await send({"type": "http.response.start", "status": 429, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 

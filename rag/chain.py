@@ -363,10 +363,27 @@ class Assistant:
         pieces joined. LLM modes yield the model's tokens as it writes them; the final `Answer` holds the checked
         text, with citations resolved (unsupported sentences removed or flagged, or a fallback with a `notice`).
         """
-        question = question.strip()
-        if not question:
-            msg = "ask a question: the text is empty"
-            raise ValueError(msg)
+        question = self._ready_for(question, sources)
+        began = time.perf_counter()
+        inputs = {"question": question, "history": list(history), "sources": list(sources), "k": k, "mode": mode}
+        for piece in self.chain.stream(inputs):
+            if isinstance(piece, Answer):
+                piece.timings["total_ms"] = (time.perf_counter() - began) * 1000
+            yield piece
+
+    def search(self, question: str, sources: Sequence[str] = (), k: int | None = None) -> list[Passage]:
+        """The passages the answerer would read for `question` (best first, `k` of them), without answering.
+
+        Example:
+            >>> assistant.search("Who signed the agreement?", k=2)[0].chunk.source  # doctest: +SKIP
+            'us-ukraine-minerals-agreement.txt'
+        """
+        question = self._ready_for(question, sources)
+        return self.retriever.search(question, k, sources)
+
+    def _ready_for(self, question: str, sources: Sequence[str]) -> str:
+        """The checked question, once the index is known fit to answer it (raises the reason it is not)."""
+        question = check_question(question, self.settings.max_question_chars)
         self.sync_corpus()
         self.refresh()
         if self.damage:  # never "the documents don't say" about documents the index lists but lost
@@ -379,12 +396,24 @@ class Assistant:
             raise EmptyIndexError(msg)
         if sources:  # listing every indexed document costs tens of ms on a large index: only when asked to
             check_sources(sources, self.sources())
-        began = time.perf_counter()
-        inputs = {"question": question, "history": list(history), "sources": list(sources), "k": k, "mode": mode}
-        for piece in self.chain.stream(inputs):
-            if isinstance(piece, Answer):
-                piece.timings["total_ms"] = (time.perf_counter() - began) * 1000
-            yield piece
+        return question
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """The question without surrounding blanks; `ValueError` saying what to do when it is empty or too long.
+
+    Example:
+        >>> check_question("  Who signed it? ", 100)
+        'Who signed it?'
+    """
+    question = question.strip()
+    if not question:
+        msg = "ask a question: the text is empty"
+        raise ValueError(msg)
+    if len(question) > max_chars:
+        msg = f"the question is {len(question):,} characters long, over the {max_chars:,} allowed: ask it shorter"
+        raise ValueError(f"{msg} (RAG_MAX_QUESTION_CHARS)")
+    return question
 
 
 def check_sources(sources: Sequence[str], indexed: Iterable[str]) -> None:

@@ -1,4 +1,4 @@
-"""The `rag` command: ingest, ask, sources, check, remove, serve, eval, adapt, model fetch.
+"""The `rag` command: ingest, ask, sources, check, remove, serve, api, mcp, eval, adapt, model fetch.
 
 Owns argument parsing, printing, exit codes and turning domain errors into one-line messages. Every command
 builds what it uses from `Settings` (options override `RAG_*` variables): an `Assistant` for ingest, ask, remove and
@@ -275,6 +275,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.api.access import require_key_for
+
+    require_key_for(args.host, _settings(args).api_key.get_secret_value())  # before anything is loaded
     from ui.page import serve
 
     assistant = _assistant(args)
@@ -284,6 +287,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"warning: {assistant.damage}", file=sys.stderr)
     assistant.embeddings.model  # noqa: B018 - load the model now, not on the page's first question
     serve(assistant, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from rag.api import create_app
+    from rag.api.access import require_key_for
+
+    require_key_for(args.host, _settings(args).api_key.get_secret_value())
+    assistant = _assistant(args)
+    print(f"index: {assistant.settings.data_dir}; corpus: {assistant.settings.corpus_dir}", file=sys.stderr)
+    assistant.sync_corpus()
+    if assistant.damage:
+        print(f"warning: {assistant.damage}", file=sys.stderr)
+    assistant.embeddings.model  # noqa: B018 - load the model now, not on the first question
+    url = f"http://{args.host}:{args.port}"
+    print(f"The API is at {url}/v1 (its description: {url}/v1/docs; Ctrl-C stops it)", file=sys.stderr, flush=True)
+    uvicorn.run(create_app(assistant), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from rag.api.access import require_key_for
+
+    key = _settings(args).api_key.get_secret_value()
+    if args.transport == "http":
+        require_key_for(args.host, key)
+    from rag.mcp_server import build_server, serve_http
+
+    assistant = _assistant(args)
+    assistant.sync_corpus()
+    if assistant.damage:
+        print(f"warning: {assistant.damage}", file=sys.stderr)
+    server = build_server(assistant)
+    if args.transport == "stdio":
+        server.run("stdio")
+        return 0
+    print(f"MCP at http://{args.host}:{args.port}/mcp (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    serve_http(server, args.host, args.port, key)
     return 0
 
 
@@ -420,6 +463,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR, else ./corpus)")
     serve.add_argument("--mode", choices=MODES, help="default answer mode (the page offers every configured one)")
     serve.set_defaults(run=cmd_serve)
+    api = commands.add_parser("api", parents=[common], help="serve the HTTP API alone (rag serve serves it too)")
+    api.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    api.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    api.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR, else ./corpus)")
+    api.add_argument("--mode", choices=MODES, help="default answer mode (the API offers every configured one)")
+    api.set_defaults(run=cmd_api)
+    mcp = commands.add_parser("mcp", parents=[common], help="serve the assistant to MCP clients (stdio or HTTP)")
+    mcp.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or http")
+    mcp.add_argument("--host", default="127.0.0.1", help="address of the http transport (default: 127.0.0.1)")
+    mcp.add_argument("--port", type=int, default=8765, help="port of the http transport (default: 8765)")
+    mcp.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR, else ./corpus)")
+    mcp.set_defaults(run=cmd_mcp)
     evaluate = commands.add_parser("eval", parents=[common], help="run an evaluation suite and write a report")
     evaluate.add_argument("suite", nargs="?", type=Path, help="a JSONL suite (see README: evaluation suites)")
     evaluate.add_argument("--corpus", type=Path, help="documents to answer from (default: corpus/ beside the suite)")

@@ -68,11 +68,15 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="Extracted text per file above this is refused (checked while extracting)."
     )
     max_pdf_pages: int = Field(default=3000, ge=1, description="PDFs with more pages than this are refused.")
+    max_seconds_per_file: float = Field(
+        default=300.0, ge=0, description="A file whose reading takes longer is stopped and not indexed (0: no limit)."
+    )
     batch_size: int = Field(default=64, ge=1, description="Chunks embedded and stored per batch.")
     min_free_mb: float = Field(
         default=32.0, ge=0, description="Free space kept on the data dir's disk: a file that needs it is not written."
     )
 
+    max_question_chars: int = Field(default=2000, ge=10, description="Longer questions are refused with the reason.")
     k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")
     fetch_k: int = Field(default=20, ge=1, description="Candidates taken from each of dense and BM25 search.")
     rrf_k: int = Field(default=60, ge=1, description="The constant of reciprocal rank fusion.")
@@ -82,7 +86,12 @@ class Settings(BaseSettings):
     )
     max_sentences: int = Field(default=2, ge=1, le=5, description="Sentences an extractive answer may quote.")
     ask_burst: int = Field(default=5, ge=1, description="Questions one address may send the page at once ...")
-    ask_per_second: float = Field(default=1.0, gt=0, description="... and then per second (ui.admission).")
+    ask_per_second: float = Field(default=1.0, gt=0, description="... and then per second (rag.admission).")
+    api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="The key the page (as its password) and the API (as a bearer token) ask for; required to serve "
+        "beyond 127.0.0.1 (rag.api.access).",
+    )
     abstain_threshold: float | None = Field(
         default=None,
         description="Evidence score below which the assistant abstains; if unset, the value calibrated for the "

@@ -1,9 +1,10 @@
 """Uploads indexed in the background, one after another, with progress the page can show while they run.
 
-Owns the indexing worker of the chat page (one thread: uploads take turns, and questions are answered meanwhile
-from the index as it is), and `IndexJob`, the live state of one upload's files: a results-table row per file whose
-status reads "indexing: 120 of 550 chunks, about 40 s left" as batches are stored. Leaves out the upload checks and
-the copies (`ui.uploads`), ingestion itself (`Assistant.ingest`) and the HTML (`ui.render`).
+Owns the indexing worker of the chat page and the API (one thread: uploads take turns, and questions are answered
+meanwhile from the index as it is), what indexing one upload is (`ingest_upload`: copied into the data directory,
+ingested, the copy kept only if it indexed), and `IndexJob`, the live state of one upload's files: a results-table
+row per file whose status reads "indexing: 120 of 550 chunks, about 40 s left" as batches are stored. Leaves out
+the upload checks and the copies (`rag.uploads`), ingestion itself (`Assistant.ingest`) and the HTML (`ui.render`).
 
 Example:
     >>> job = IndexJob([("a.md", "waiting", "")])
@@ -22,9 +23,15 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rag.ingest.indexer import FAILED
-from ui.uploads import Row
+from rag.diskspace import out_of_space
+from rag.errors import RagError
+from rag.ingest.indexer import FAILED, FileResult
+from rag.uploads import UPLOADS_PREFIX, Row, drop_cached, restore_or_drop, save_upload
+
+if TYPE_CHECKING:
+    from rag.chain import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +85,54 @@ def time_left(done: int, remaining: int, seconds: float) -> str:
     return f", about {left:.0f} s left" if left < 90 else f", about {left / 60:.0f} min left"
 
 
+UNEXPECTED = "Something went wrong on the server; its log has the details. Please try again."
+
+
+def ingest_upload(
+    assistant: Assistant, path: Path, name: str, chunk_progress: Callable[[int, int], None] | None = None
+) -> Row:
+    """Copy one accepted upload into the data directory and ingest it; returns its results-table row.
+    `chunk_progress(stored, total)` is called as its chunks are stored."""
+    settings = assistant.settings
+    try:
+        copy, previous = save_upload(path, name, settings)
+    except OSError as exc:
+        full = out_of_space(exc, settings.data_dir)
+        return name, FAILED, full or f"cannot store the upload: {exc.strerror or exc}"
+    finally:
+        drop_cached(path)
+    status, detail = FAILED, UNEXPECTED
+    try:
+        on_chunks = (lambda _source, done, total: chunk_progress(done, total)) if chunk_progress else None
+        report = assistant.ingest([copy], _log_progress, prefix=UPLOADS_PREFIX, chunk_progress=on_chunks)
+        result = report.files[0]
+        status = result.status
+        detail = result.reason if status == FAILED else f"{result.chunks} chunk{'' if result.chunks == 1 else 's'}"
+    except (RagError, ValueError, OSError) as exc:
+        log.warning("upload of %s failed: %s", name, exc)
+        detail = str(exc)
+    except Exception:
+        log.exception("upload of %s failed", name)
+    finally:
+        restore_or_drop(copy, previous, ok=status != FAILED)
+    return name, status, detail
+
+
+def _log_progress(done: int, total: int, result: FileResult) -> None:
+    log.info("upload %d/%d: %s %s %s", done, total, result.source, result.status, result.reason)
+
+
 class BackgroundIndexer:
     """One worker thread that indexes uploads in the order they came; `submit` returns at once with the job."""
 
     def __init__(self, index_one: IndexOne) -> None:
         self.index_one = index_one
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-index")
+
+    @classmethod
+    def for_assistant(cls, assistant: Assistant) -> BackgroundIndexer:
+        """The worker that indexes uploads into `assistant`'s index (`ingest_upload`)."""
+        return cls(functools.partial(ingest_upload, assistant))
 
     def submit(self, rows: Sequence[Row], accepted: Sequence[tuple[int, Path, str]]) -> IndexJob:
         """Start indexing the `accepted` files (row, path, name) of an upload whose table is `rows`."""

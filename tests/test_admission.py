@@ -1,13 +1,13 @@
 """One address cannot take the chat page from the others (#30): its questions beyond a burst are refused before
-Gradio queues them, with how long to wait, while another address is answered (`ui.admission`)."""
+Gradio queues them, with how long to wait, while another address is answered (`rag.admission`)."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
+from rag.admission import Admission
 from tests.ui_fixtures import running_app
-from ui.admission import Admission
 
 
 def test_a_bucket_gives_a_burst_then_one_question_per_interval():

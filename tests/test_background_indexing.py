@@ -2,7 +2,7 @@
 the upload's row shows its progress in chunks stored / total with the time left.
 
 The handler-level tests drive `ChatPage` from threads as Gradio does; the browser test asks in a real page while a
-~400 KB file indexes (screenshots under tests/screenshots/<test name>/).
+~200 KB file indexes (screenshots under tests/screenshots/<test name>/).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from rag.indexing import IndexJob, time_left
 from tests.test_ui_browser import SEED_QUESTION, WAIT, ask, last_answer
 from tests.test_ui_browser import browser_page as browser_page  # the fixture
 from tests.test_ui_errors_browser import seed_app as seed_app  # the fixture
 from tests.test_ui_errors_browser import shots_for
 from tests.ui_fixtures import ask as ask_page
 from ui.app import ChatPage
-from ui.indexing import IndexJob, time_left
 
 PROGRESS = re.compile(r"indexing: (\d+) of (\d+) chunks")
 
@@ -109,7 +109,7 @@ def answer_seconds(page: Page, question: str) -> float:
     return time.perf_counter() - began
 
 
-def test_the_page_answers_while_a_400_kb_upload_indexes(browser_page: Page, seed_app, tmp_path, request):
+def test_the_page_answers_while_a_200_kb_upload_indexes(browser_page: Page, seed_app, tmp_path, request):
     shots = shots_for(request)
     _, url = seed_app
     page = browser_page
@@ -117,7 +117,7 @@ def test_the_page_answers_while_a_400_kb_upload_indexes(browser_page: Page, seed
     ask(page, SEED_QUESTION)  # warm: models loaded, corpus indexed
     lone = min(answer_seconds(page, SEED_QUESTION) for _ in range(2))
 
-    document = write_big_document(tmp_path / "upload", kilobytes=400)
+    document = write_big_document(tmp_path / "upload", kilobytes=200)
     page.set_input_files("#upload input[type=file]", str(document))
     row = page.locator("#upload-results tr", has_text="harbour-log.txt")
     expect(row).to_contain_text(re.compile(r"indexing: [1-9]\d* of \d+ chunks"), timeout=WAIT)
@@ -134,4 +134,4 @@ def test_the_page_answers_while_a_400_kb_upload_indexes(browser_page: Page, seed
     expect(row).not_to_contain_text(first, timeout=WAIT)  # the progress moved on
     expect(row).to_contain_text("added", timeout=600_000)
     page.screenshot(path=shots / "03-added.png", full_page=True)
-    (shots / "timings.txt").write_text(f"alone {lone:.2f} s; while a 400 KB upload indexed {during:.2f} s\n")
+    (shots / "timings.txt").write_text(f"alone {lone:.2f} s; while a 200 KB upload indexed {during:.2f} s\n")

@@ -179,4 +179,3 @@ def test_ctrl_c_ends_with_one_line_and_the_next_run_finishes(tmp_path, embedding
 
     assert main(["ingest", str(folder), "--data-dir", str(data)]) == 0
     check_consistent(reader(data, embeddings), references[1])
-

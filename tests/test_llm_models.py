@@ -97,7 +97,7 @@ def assert_valid_reply(raw: str, ids: list[str]) -> None:
 
 
 def test_schema_constrained_replies_parse_every_time(seed_data, embeddings, smollm2_server):
-    """20 seed questions through langchain-openai to the llama.cpp server: every request carries the JSON schema
+    """8 seed questions through langchain-openai to the llama.cpp server: every request carries the JSON schema
     with the offered ids as its enum, and every reply is a whole JSON object of that schema."""
     model = RecordingChatOpenAI(
         model="default", base_url=smollm2_server.base_url, api_key=SERVER_KEY, max_retries=0, max_tokens=512,
@@ -110,10 +110,10 @@ def test_schema_constrained_replies_parse_every_time(seed_data, embeddings, smol
     assistant = Assistant(settings, embeddings=embeddings, chat_model=model)
     answers = []
     for item in load_suite(ROOT / "eval" / "seed.jsonl"):
-        if len(model.requests) == 20:
+        if len(model.requests) == 8:
             break
         answers.append(assistant.answer(item.question))  # a question the evidence gate abstains on asks no model
-    assert len(model.requests) == len(model.replies) == 20
+    assert len(model.requests) == len(model.replies) == 8
     for body, pieces in zip(model.requests, model.replies):
         ids = list(offered_ids(body["messages"][-1]["content"]))
         assert body["response_format"]["type"] == "json_schema" and 4 < len(ids) <= 8

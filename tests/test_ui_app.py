@@ -16,13 +16,13 @@ import pytest
 from rag.conversation import Turn
 from rag.errors import StoreError
 from rag.types import Answer
+from rag.uploads import mark_removed, uploads_dir
 from tests.conftest import ROOT
 from tests.ui_fixtures import FACT, FACT_QUESTION, ask, write_fact_document
 from ui import render
 from ui.app import ChatPage, answer_modes, restriction_note
 from ui.page import build_app, launch_options
 from ui.render import NO_RATING
-from ui.uploads import mark_removed, uploads_dir
 
 SKIP = gr.skip()
 

@@ -11,10 +11,10 @@ from urllib.parse import quote, urlparse
 import pytest
 from gradio_client import Client, handle_file
 
+from rag.uploads import uploads_dir
 from tests.conftest import ROOT, SEED
 from tests.ui_fixtures import FACT, FACT_QUESTION, rag_serve, running_app, write_fact_document
 from ui.render import NO_RATING
-from ui.uploads import uploads_dir
 
 QUESTIONS = [
     "Who signed the agreement on behalf of Ukraine?",

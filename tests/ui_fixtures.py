@@ -71,13 +71,16 @@ def running_app(assistant) -> Iterator[str]:
 
 
 @contextmanager
-def rag_serve(data_dir: Path, corpus_dir: Path, log_path: Path, **settings: str) -> Iterator[str]:
-    """`rag serve` as a subprocess (from the project folder, as `scripts/start.sh` runs it); yields its URL.
+def rag_serve(
+    data_dir: Path, corpus_dir: Path, log_path: Path, command_name: str = "serve", **settings: str
+) -> Iterator[str]:
+    """`rag serve` (or `rag api`: `command_name`) as a subprocess (from the project folder, as `scripts/start.sh`
+    runs it); yields its URL.
 
     Its stdout and stderr (the server log) go to `log_path`; `settings` are more environment variables (`RAG_*`).
     """
     port = free_port()
-    command = [sys.executable, "-m", "rag.cli", "serve", "--data-dir", str(data_dir), "--corpus", str(corpus_dir)]
+    command = [sys.executable, "-m", "rag.cli", command_name, "--data-dir", str(data_dir), "--corpus", str(corpus_dir)]
     command += ["--port", str(port)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "PYTHONUNBUFFERED": "1", **settings}
     with open(log_path, "w") as log:

@@ -1,13 +1,13 @@
 """The chat page's handlers: `ChatPage`, bound to one `Assistant`, with a method for every event of the page.
 
 Owns what each event does with the per-session state (the turns of the conversation, in `gr.State`): answering,
-rating, export, opening a document, the first view, uploads (indexed in the background by `ui.indexing`) and
+rating, export, opening a document, the first view, uploads (indexed in the background by `rag.indexing`) and
 removals. Handlers only call the assistant and `rag.conversation`; the layout, the wiring and the launch are
 `ui.page`'s. A user's mistake (an empty question, Remove with nothing
 chosen, a refused file) is a short warning toast that leaves every component as it was; a real error (the index
 failing) is a clear message in the chat or the documents panel, never a traceback and never an error overlay that
 hides the page. Answers, citations and retrieval come from `rag`, HTML from `ui.render` (the document viewer's
-from `ui.viewer`), upload checks from `ui.uploads`.
+from `ui.viewer`), upload checks from `rag.uploads`.
 """
 
 from __future__ import annotations
@@ -15,25 +15,22 @@ from __future__ import annotations
 import html
 import logging
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from rag.admission import Admission
 from rag.answer import ANSWERERS
 from rag.chain import Assistant
 from rag.conversation import FeedbackLog, Turn, history, paragraphs_of, to_markdown
-from rag.diskspace import out_of_space
 from rag.errors import RagError
-from rag.ingest.indexer import FAILED, FileResult
+from rag.indexing import UNEXPECTED, BackgroundIndexer
+from rag.ingest.indexer import FAILED
 from rag.ingest.loaders import shown_title
 from rag.types import Answer
-from ui import render, viewer
-from ui.admission import Admission
-from ui.indexing import BackgroundIndexer
-from ui.uploads import (
-    UPLOADS_PREFIX,
+from rag.uploads import (
     Row,
     UploadRefused,
     check_upload,
@@ -41,14 +38,12 @@ from ui.uploads import (
     forget_upload,
     mark_removed,
     original_name,
-    restore_or_drop,
-    save_upload,
 )
+from ui import render, viewer
 
 log = logging.getLogger(__name__)
 
 CHAT_CONCURRENCY = 8  # chat requests answered at once; the rest wait in Gradio's queue
-UNEXPECTED = "Something went wrong on the server; its log has the details. Please try again."
 CHAT_OUTPUTS = 4  # question box, chat, turns, sources panel
 EXAMPLES = 3  # example questions under the question box
 PROGRESS_EVERY_S = 0.5  # how often an upload's progress is shown while it indexes
@@ -106,11 +101,12 @@ def mode_help(modes: Sequence[str]) -> str:
 class ChatPage:
     """The handlers of the chat page, bound to one assistant; every method is callable without a browser."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, indexer: BackgroundIndexer | None = None) -> None:
+        """`indexer`: the worker that indexes uploads, shared with the API when both are served (`ui.page`)."""
         self.assistant = assistant
         self.settings = assistant.settings
         self.feedback = FeedbackLog.in_data_dir(self.settings.data_dir)
-        self.indexer = BackgroundIndexer(self._ingest_upload)
+        self.indexer = indexer or BackgroundIndexer.for_assistant(assistant)
         self.admission = Admission(self.settings.ask_burst, self.settings.ask_per_second)
 
     # -- chat ----------------------------------------------------------------------------------------------------
@@ -329,34 +325,6 @@ class ChatPage:
             rows.append((name, "waiting", ""))
         return rows, accepted
 
-    def _ingest_upload(
-        self, path: Path, name: str, chunk_progress: Callable[[int, int], None] | None = None
-    ) -> tuple[str, str, str]:
-        """Copy one accepted upload into the data directory and ingest it; returns its results-table row.
-        `chunk_progress(stored, total)` is called as its chunks are stored."""
-        try:
-            copy, previous = save_upload(path, name, self.settings)
-        except OSError as exc:
-            full = out_of_space(exc, self.settings.data_dir)
-            return name, FAILED, full or f"cannot store the upload: {exc.strerror or exc}"
-        finally:
-            drop_cached(path)
-        status, detail = FAILED, UNEXPECTED
-        try:
-            on_chunks = (lambda _source, done, total: chunk_progress(done, total)) if chunk_progress else None
-            report = self.assistant.ingest([copy], _log_progress, prefix=UPLOADS_PREFIX, chunk_progress=on_chunks)
-            result = report.files[0]
-            status = result.status
-            detail = result.reason if status == FAILED else f"{result.chunks} chunk{'' if result.chunks == 1 else 's'}"
-        except (RagError, ValueError, OSError) as exc:
-            log.warning("upload of %s failed: %s", name, exc)
-            detail = str(exc)
-        except Exception:
-            log.exception("upload of %s failed", name)
-        finally:
-            restore_or_drop(copy, previous, ok=status != FAILED)
-        return name, status, detail
-
     def remove(
         self, source: str | None, restrict: Sequence[str] | None = None, uploaded: Sequence[Row] | None = None
     ) -> tuple[Any, ...]:
@@ -428,7 +396,3 @@ class ChatPage:
     def clear_status() -> str:
         """The documents status line, emptied once the user moves on."""
         return ""
-
-
-def _log_progress(done: int, total: int, result: FileResult) -> None:
-    log.info("upload %d/%d: %s %s %s", done, total, result.source, result.status, result.reason)

@@ -18,18 +18,24 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from fastapi import APIRouter
 from starlette.middleware import Middleware
 
+from rag.admission import AdmissionMiddleware
+from rag.api import api_router, key_middleware
+from rag.api.access import page_login, require_key_for
 from rag.chain import Assistant
+from rag.config import Settings
+from rag.indexing import BackgroundIndexer
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from ui import render, viewer
-from ui.admission import AdmissionMiddleware
 from ui.app import CHAT_CONCURRENCY, EXAMPLES, ChatPage, answer_modes, mode_help
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The chat page for `assistant`: chat with streamed, cited answers, sources panel, documents and settings."""
-    page = ChatPage(assistant)
+def build_app(assistant: Assistant, indexer: BackgroundIndexer | None = None) -> gr.Blocks:
+    """The chat page for `assistant`: chat with streamed, cited answers, sources panel, documents and settings.
+    `indexer` indexes its uploads (the API's too, when it is served beside the page)."""
+    page = ChatPage(assistant, indexer)
     settings = assistant.settings
     cap = f"{settings.max_file_mb:g} MB"
     indexed = assistant.sources()
@@ -199,13 +205,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return app
 
 
-def launch_options(assistant: Assistant, app: gr.Blocks | None = None) -> dict[str, Any]:
+def launch_options(assistant: Assistant, app: gr.Blocks | None = None, api: APIRouter | None = None) -> dict[str, Any]:
     """Keyword arguments of `Blocks.launch` that make the page safe to run (used by `serve` and the tests).
 
     No share link and no server-side rendering; uploads over `max_file_mb` are refused by Gradio itself; nothing
     is added to the paths Gradio may serve (only its own cache), and the data directory, the corpus folder and the
     working directory are blocked outright. With the `app` of `build_app`, questions are admitted per address
-    (`ui.admission`) before Gradio queues them.
+    (`rag.admission`) before Gradio queues them. With `api` (`rag.api.api_router`), its routes are served on the
+    same server, admitted alike. With `RAG_API_KEY` set, the page asks for it as its password and the API for it
+    as a bearer token.
     """
     settings = assistant.settings
     gradio_cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
@@ -223,20 +231,35 @@ def launch_options(assistant: Assistant, app: gr.Blocks | None = None) -> dict[s
         "enable_monitoring": False,
         "run_history": False,
         "mcp_server": False,
-        "app_kwargs": {"middleware": [app.admission]} if app is not None else {},
+        "app_kwargs": _app_kwargs(settings, app, api),
+        "auth": page_login(key) if (key := settings.api_key.get_secret_value()) else None,
         "footer_links": ["api"],
         "css": render.CSS,
         "head": render.HEAD,
     }
 
 
+def _app_kwargs(settings: Settings, app: gr.Blocks | None, api: APIRouter | None) -> dict[str, Any]:
+    """The server's middleware (admission, the key) and the API's routes, ahead of Gradio's own."""
+    if app is None:
+        return {}
+    kwargs: dict[str, Any] = {"middleware": [app.admission, *key_middleware(settings)]}
+    if api is not None:
+        kwargs["routes"] = list(api.routes)
+    return kwargs
+
+
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the chat page for `assistant` at http://host:port until interrupted."""
-    app = build_app(assistant)
+    """Serve the chat page for `assistant`, with the API beside it, at http://host:port until interrupted.
+    Beyond loopback, `RAG_API_KEY` must be set (`rag.api.access`)."""
+    require_key_for(host, assistant.settings.api_key.get_secret_value())
+    indexer = BackgroundIndexer.for_assistant(assistant)  # one worker: the page's and the API's uploads take turns
+    app = build_app(assistant, indexer)
     # quiet: Gradio would also say "To create a public link, set share=True", which this page never does
-    options = launch_options(assistant, app)
+    options = launch_options(assistant, app, api_router(assistant, indexer))
     app.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **options)
-    print(f"The chat page is at http://{host}:{app.server_port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    url = f"http://{host}:{app.server_port}"
+    print(f"The chat page is at {url}, the API at {url}/v1 (Ctrl-C stops it)", file=sys.stderr, flush=True)
     # Not `app.block_thread()`: it turns Ctrl-C into a server shutdown that waits for answers and uploads in flight
     # (30 s and more behind a long upload). The KeyboardInterrupt goes to `rag.cli`, which exits at once; what must
     # survive is committed already (see README: Reliability).
