@@ -129,3 +129,18 @@ def test_serving_beyond_loopback_without_a_key_is_refused_before_starting(tmp_pa
     assert done.stderr.startswith("error: serving on 0.0.0.0 opens the page and the API to other machines")
     assert "set RAG_API_KEY" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_with_a_key_the_page_asks_for_it_as_its_password_and_the_api_as_a_bearer_token(make_assistant):
+    from tests.ui_fixtures import running_app, write_fact_document
+
+    assistant = make_assistant(api_key=KEY)
+    assistant.ingest([write_fact_document(assistant.settings.data_dir.parent / "docs")])
+    with running_app(assistant) as url, httpx.Client(base_url=url, timeout=60) as page:
+        assert page.get("/config").status_code == 401  # the page's own routes, before logging in
+        assert page.post("/login", data={"username": "me", "password": "wrong"}).status_code == 400
+        assert page.post("/login", data={"username": "me", "password": KEY}).status_code == 200
+        assert page.get("/config").status_code == 200
+        assert httpx.get(f"{url}/v1/documents", timeout=60).status_code == 401
+        listed = httpx.get(f"{url}/v1/documents", headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+        assert [d["name"] for d in listed.json()["documents"]] == ["port-zephyr.md"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from rag.conversation import Turn
 from tests.conftest import ROOT, free_port, wait_for_port
 from ui.app import ChatPage
-from ui.page import build_app, launch_options
+from ui.page import start
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,17 +53,10 @@ def ask(page: ChatPage, question: str, turns: Sequence[Turn] = (), **options) ->
 
 @contextmanager
 def running_app(assistant) -> Iterator[str]:
-    """The chat page of `assistant` served in this process on a free loopback port, with the launch options of
-    `rag serve`; yields its URL and closes it afterwards."""
-    app = build_app(assistant)
+    """The chat page of `assistant` (with the API beside it) served in this process on a free loopback port, as
+    `rag serve` serves it; yields its URL and closes it afterwards."""
     port = free_port()
-    app.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        **launch_options(assistant, app),
-    )
+    app = start(assistant, "127.0.0.1", port)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

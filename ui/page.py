@@ -249,15 +249,21 @@ def _app_kwargs(settings: Settings, app: gr.Blocks | None, api: APIRouter | None
     return kwargs
 
 
-def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the chat page for `assistant`, with the API beside it, at http://host:port until interrupted.
-    Beyond loopback, `RAG_API_KEY` must be set (`rag.api.access`)."""
+def start(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> gr.Blocks:
+    """Start serving the chat page for `assistant`, with the API beside it, at http://host:port, and return the
+    running app (`app.close()` stops it). Beyond loopback, `RAG_API_KEY` must be set (`rag.api.access`)."""
     require_key_for(host, assistant.settings.api_key.get_secret_value())
     indexer = BackgroundIndexer.for_assistant(assistant)  # one worker: the page's and the API's uploads take turns
     app = build_app(assistant, indexer)
     # quiet: Gradio would also say "To create a public link, set share=True", which this page never does
     options = launch_options(assistant, app, api_router(assistant, indexer))
     app.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **options)
+    return app
+
+
+def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Serve the chat page for `assistant`, with the API beside it, at http://host:port until interrupted."""
+    app = start(assistant, host, port)
     url = f"http://{host}:{app.server_port}"
     print(f"The chat page is at {url}, the API at {url}/v1 (Ctrl-C stops it)", file=sys.stderr, flush=True)
     # Not `app.block_thread()`: it turns Ctrl-C into a server shutdown that waits for answers and uploads in flight
