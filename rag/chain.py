@@ -207,10 +207,19 @@ class Assistant:
     def check_integrity(self) -> str:
         """Whether the index's parts agree (cheaply, see `rag.integrity.find_damage`): "" when they do, else the
         one line that `answer` raises as an `IndexDamagedError` until an ingest repairs them."""
-        from rag.integrity import damage_message, find_damage, lost_manifest, lost_manifest_message
+        from rag.integrity import (
+            damage_message,
+            find_damage,
+            lost_index,
+            lost_index_message,
+            lost_manifest,
+            lost_manifest_message,
+        )
 
         if lost_manifest(self.store):
             self.damage = lost_manifest_message(self.settings.data_dir)
+        elif texts := lost_index(self.store):
+            self.damage = lost_index_message(self.settings.data_dir, texts)
         else:
             lost = [d for d in find_damage(self.store) if d.stored < d.chunks]  # a lost text only costs the viewer
             self.damage = damage_message(lost, self.settings.data_dir) if lost else ""

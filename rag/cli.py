@@ -49,11 +49,15 @@ def _assistant(args: argparse.Namespace, **extra) -> Assistant:
     return Assistant(_settings(args, **extra))
 
 
-def _has_index(settings: Settings) -> bool:
-    """Whether the data folder holds an index, or what is left of one (checked without creating anything)."""
+def _has_index(settings: Settings, without_manifest: bool = False) -> bool:
+    """Whether the data folder holds an index, or what is left of one (checked without creating anything);
+    `without_manifest`: whether it does apart from the manifest (a vector store, kept texts)."""
     from rag.manifest import MANIFEST_FILE
 
-    return (settings.data_dir / MANIFEST_FILE).is_file() or (settings.data_dir / "chroma").is_dir()
+    data_dir = settings.data_dir
+    kept_texts = (data_dir / "texts").is_dir() and any((data_dir / "texts").glob("*.txt"))
+    rest = (data_dir / "chroma").is_dir() or kept_texts
+    return rest if without_manifest else rest or (data_dir / MANIFEST_FILE).is_file()
 
 
 def _require_index(settings: Settings) -> None:
@@ -225,8 +229,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
     settings = _settings(args)
     manifest = Manifest(settings.data_dir) if _has_index(settings) else None
     documents = manifest.live() if manifest else []
-    if manifest and not documents and manifest.version() == 0 and (settings.data_dir / "chroma").is_dir():
-        _refuse_lost_manifest(settings)  # an emptied or deleted manifest beside a vector store that has chunks
+    if manifest and not documents and manifest.version() == 0 and _has_index(settings, without_manifest=True):
+        _refuse_lost_manifest(settings)  # an emptied or deleted manifest beside a vector store or kept texts
     if not documents:
         print(f"No documents are indexed in {settings.data_dir}. Add some with `rag ingest PATH`.")
     for g in documents:
@@ -236,11 +240,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def _refuse_lost_manifest(settings: Settings) -> None:
     from rag.errors import IndexDamagedError
-    from rag.integrity import lost_manifest, lost_manifest_message
+    from rag.integrity import lost_index, lost_index_message, lost_manifest, lost_manifest_message
     from rag.store import LocalEmbeddings, Store
 
-    if lost_manifest(Store(settings, LocalEmbeddings.for_settings(settings))):
+    store = Store(settings, LocalEmbeddings.for_settings(settings))
+    if lost_manifest(store):
         raise IndexDamagedError(lost_manifest_message(settings.data_dir))
+    if texts := lost_index(store):
+        raise IndexDamagedError(lost_index_message(settings.data_dir, texts))
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -113,6 +113,22 @@ def lost_manifest_message(data_dir: Path) -> str:
     )
 
 
+def lost_index(store: Store) -> int:
+    """How many kept texts remain of an index whose manifest and vector store were both lost (deleted, emptied);
+    0 when that is not what happened. A healthy empty index keeps no texts: removing a document deletes its text."""
+    if store.manifest.version() or store.manifest.generations() or store.stored_count():
+        return 0
+    return len(store.kept_texts())
+
+
+def lost_index_message(data_dir: Path, texts: int) -> str:
+    return (
+        f"the index in {data_dir} lost both its manifest and its vector store; the extracted texts of {texts} "
+        "document(s) remain, but not their names: run `rag ingest FOLDER...` with the folders you had indexed "
+        "(files uploaded from the page or the API, kept in uploads/, are indexed again by any `rag ingest`)"
+    )
+
+
 def rebuild_manifest(store: Store) -> list[str]:
     """Record as live, for each source, the newest complete version that Chroma holds; one line for what was done.
 
@@ -196,7 +212,7 @@ def examine(settings: Settings, embeddings: Embeddings, repair: bool = False) ->
     from Chroma's records, Chroma's chunks from the documents' files (`rag.ingest.indexer.repair`); the lexical
     index is rebuilt from Chroma.
     """
-    from rag.ingest.indexer import repair as mend
+    from rag.ingest.indexer import ingest_paths
     from rag.lexical import open_persisted
     from rag.manifest import MANIFEST_FILE, Manifest, WriterLock
     from rag.store import Store
@@ -216,12 +232,14 @@ def examine(settings: Settings, embeddings: Embeddings, repair: bool = False) ->
     store = Store(settings, embeddings)
     if repair:
         with WriterLock(data_dir).hold():
-            lines += mend(store)
+            lines += ingest_paths([], store, settings).repaired  # mends, and indexes lost uploads again
             shutil.rmtree(data_dir / "lexical", ignore_errors=True)
             open_persisted(data_dir / "lexical", store.lexical_stamp(), store.chunks, store.chunks_by_id)
         lines.append("rebuilt the lexical index from the vector store")
     if lost_manifest(store):
         return [*lines, lost_manifest_message(data_dir)], False
+    if texts := lost_index(store):
+        return [*lines, lost_index_message(data_dir, texts)], False
     damage = find_damage(store, thorough=True)
     if damage:
         return [*lines, damage_message(damage, data_dir)], False

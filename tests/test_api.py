@@ -195,3 +195,12 @@ def test_questions_beyond_an_address_burst_are_told_to_wait(seed_assistant):
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert refused.json()["detail"].startswith("busy: too many questions from your address; try again in")
     assert client.get("/v1/documents").status_code == 200  # only questions are counted
+
+
+def test_an_upload_over_the_size_cap_is_refused_with_the_cap(make_assistant):
+    client = TestClient(create_app(make_assistant(max_file_mb=0.001), gate=PATIENT))
+    big = ("big-note.txt", b"All work and no play. " * 200, "text/plain")  # 4.4 KB, over a 1 KB cap
+    refused = client.post("/v1/documents", files=[("files", big)])
+    assert refused.status_code == 400
+    assert "big-note.txt: refused: the file is" in refused.json()["detail"]
+    assert "upload cap (RAG_MAX_FILE_MB)" in refused.json()["detail"]

@@ -202,3 +202,39 @@ def test_a_document_whose_file_is_gone_is_named_until_it_is_removed(tmp_path):
     assert_refused(ask(data, QUESTIONS[1]), "canal.md (2 of 2 chunks missing")
     assert rag(data, "remove", "canal.md").returncode == 0
     assert "740 metres" in answered(ask(data, QUESTIONS[1]))[0]
+
+
+UPLOAD = """
+import sys
+from pathlib import Path
+from rag import Assistant
+from rag.indexing import ingest_upload
+path = Path(sys.argv[2])
+print(ingest_upload(Assistant(data_dir=sys.argv[1], corpus_dir=sys.argv[3]), path, path.name))
+"""
+
+
+def test_an_index_that_lost_its_manifest_and_vector_store_says_so_and_gets_its_uploads_back(damaged, tmp_path):
+    """Both the manifest and Chroma gone: kept texts remain without their names. Never an empty index, nor
+    "the documents don't say": every command names the loss; `rag ingest` indexes the named folders and the kept
+    uploads again."""
+    data, corpus, answers = damaged
+    note = tmp_path / "ferry-note.md"
+    note.write_text("# Ferry\n\nThe Halden ferry is skippered by Agnes Moorcroft.\n", encoding="utf-8")
+    uploaded = subprocess.run(
+        [sys.executable, "-c", UPLOAD, str(data), str(note), str(tmp_path / "no-corpus")],
+        env=ENV, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "'added'" in uploaded.stdout, uploaded.stderr
+    (data / "manifest.sqlite3").unlink()
+    shutil.rmtree(data / "chroma")
+    lost = ("lost both its manifest and its vector store", "texts of 4 document(s) remain", "rag ingest FOLDER")
+    assert_refused(ask(data, QUESTIONS[0]), *lost)
+    assert_refused(rag(data, "sources"), *lost)
+    repair = rag(data, "ingest", str(corpus))
+    assert repair.returncode == 0 and "Traceback" not in repair.stderr, repair.stderr
+    assert "indexing again the 1 uploaded file(s) kept in uploads/" in repair.stderr
+    assert "4 added" in repair.stdout
+    assert "uploads/ferry-note.md" in rag(data, "sources").stdout
+    assert "Agnes Moorcroft" in answered(ask(data, "Who skippers the Halden ferry?"))[0]
+    assert answered(ask(data, QUESTIONS[0])) == answers[QUESTIONS[0]]

@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from fastapi.responses import StreamingResponse
@@ -28,8 +28,9 @@ from rag.chain import Assistant
 from rag.errors import RagError
 from rag.indexing import BackgroundIndexer, IndexJob
 from rag.ingest.indexer import FAILED
+from rag.store import DocumentInfo
 from rag.types import Answer
-from rag.uploads import UploadRefused, check_upload, drop_cached, forget_upload, original_name
+from rag.uploads import Row, UploadRefused, check_upload, drop_cached, forget_upload, original_name
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def router(assistant: Assistant, indexer: BackgroundIndexer) -> APIRouter:
     return api
 
 
-def _known(assistant: Assistant, name: str):
+def _known(assistant: Assistant, name: str) -> DocumentInfo:
     info = assistant.document(name)
     if info is None:
         raise HTTPException(404, f"no indexed document is named {name!r}: GET /v1/documents lists them")
@@ -163,14 +164,16 @@ def _event(name: str, data: object) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _accepted(files: list[UploadFile], assistant: Assistant) -> tuple[list, list]:
+def _accepted(files: list[UploadFile], assistant: Assistant) -> tuple[list[Row], list[tuple[int, Path, str]]]:
     """Each uploaded file saved to a private temporary folder and checked as the page checks it; the rows of the
     job, and the accepted files (row, path, name). Raises 400 when no file is accepted."""
     from gradio.utils import get_upload_folder  # the page's upload cache: `drop_cached` deletes what is handled
 
     cache = Path(get_upload_folder())
     cache.mkdir(parents=True, exist_ok=True)
-    rows, accepted, refused = [], [], []
+    rows: list[Row] = []
+    accepted: list[tuple[int, Path, str]] = []
+    refused: list[str] = []
     for file in files:
         name = original_name(file.filename or "")
         if not name or name.startswith("."):
@@ -194,7 +197,7 @@ def _accepted(files: list[UploadFile], assistant: Assistant) -> tuple[list, list
     return rows, accepted
 
 
-def _copy(file: UploadFile, out, cap: int) -> None:
+def _copy(file: UploadFile, out: BinaryIO, cap: int) -> None:
     """Copy the upload, stopping a byte past the size cap (the check then refuses it with the reason)."""
     left = cap + 1
     while left > 0:

@@ -27,7 +27,7 @@ from rag.examples import store_examples
 from rag.ingest.budget import load_within
 from rag.ingest.loaders import LoadedDocument, check_size
 from rag.ingest.splitter import SPLITTER_VERSION, split_document
-from rag.integrity import Damage, find_damage, lost_manifest, rebuild_manifest, version_metadata
+from rag.integrity import Damage, find_damage, lost_index, lost_manifest, rebuild_manifest, version_metadata
 from rag.manifest import DELETING, WRITING, Generation, generation_id
 from rag.model_record import drop_retired
 from rag.store import DocumentInfo, Store
@@ -203,8 +203,11 @@ def ingest_paths(
     """
     began = time.perf_counter()
     embedded_before = getattr(store.embeddings, "texts_embedded", 0)
+    orphaned = lost_index(store)  # both the manifest and Chroma gone: the uploads are indexed again too
     report = IngestReport(repaired=repair(store))
     files, report.files = discover(paths, prefix)
+    if orphaned:
+        files += _lost_uploads(settings, {f.source for f in files}, report)
     indexed = store.documents()
     written: set[str] = set()
     for done, found in enumerate(files, start=1):
@@ -225,6 +228,23 @@ def ingest_paths(
     report.seconds = time.perf_counter() - began
     log.info("ingest: %s", report.summary())
     return report
+
+
+def _lost_uploads(settings: Settings, named: set[str], report: IngestReport) -> list[Found]:
+    """The kept uploads (`uploads/`), to index again after the manifest and the vector store were both lost; the
+    repair line says what this run restores and what it cannot."""
+    from rag.uploads import UPLOADS_PREFIX, uploads_dir
+
+    folder = uploads_dir(settings)
+    kept = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
+    found, skipped = discover(kept, UPLOADS_PREFIX)
+    report.files += skipped
+    report.repaired.append(
+        f"the manifest and the vector store were both lost: indexing again the {len(kept)} uploaded file(s) kept in "
+        "uploads/ and the files this run names; documents indexed from other folders come back with `rag ingest "
+        "FOLDER`"
+    )
+    return [f for f in found if f.source not in named]
 
 
 def remove_source(source: str, store: Store) -> int:
