@@ -101,8 +101,9 @@ def test_twenty_concurrent_api_clients_get_the_answers_they_get_alone(served):
     assert together == [alone[questions[i % len(questions)]] for i in range(20)]
 
 
-def test_rag_api_with_a_key_refuses_requests_without_it(tmp_path):
-    with rag_serve(tmp_path / "data", ROOT / "corpus", tmp_path / "api.log", "api", RAG_API_KEY=KEY) as url:
+def test_rag_api_bound_beyond_loopback_refuses_requests_without_its_key(tmp_path):
+    log = tmp_path / "api.log"
+    with rag_serve(tmp_path / "data", ROOT / "corpus", log, "api", host="0.0.0.0", RAG_API_KEY=KEY) as url:
         refused = httpx.get(f"{url}/v1/documents", timeout=60)
         assert refused.status_code == 401 and "Authorization: Bearer" in refused.json()["detail"]
         with pytest.raises(AuthenticationError):
@@ -111,7 +112,7 @@ def test_rag_api_with_a_key_refuses_requests_without_it(tmp_path):
         message = client.chat.completions.create(model="rag", messages=[{"role": "user", "content": QUESTION}])
         citation = message.choices[0].message.model_extra["citations"][0]
         assert text_at(url, citation["source"], citation["start"], citation["end"], key=KEY) == citation["quote"]
-    assert KEY not in (tmp_path / "api.log").read_text()
+    assert KEY not in log.read_text()
 
 
 @pytest.mark.parametrize("command", ["serve", "api"])

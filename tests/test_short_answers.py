@@ -141,3 +141,23 @@ def test_a_wrapped_line_is_read_as_a_space():
     text = "It stands north of the fishing town of\nMarrowby and was designed by the engineer Thomas Aldridge."
     start, end = find_phrase("Who designed the lighthouse?", text, "person")
     assert text[start:end] == "Thomas Aldridge"
+
+
+NOTICE = (
+    "Notice to Mariners No. 14 of 2024\n\n"
+    "Mariners are advised that maintenance dredging of the inner harbour channel will begin on 3 June 2024.\n\n"
+    "Enquiries should be made to the Harbour Master, Captain Alan Pryce, on 01947 602318.\n\n"
+    "Issued by the Harbour Master's Office, Caldermouth, 20 May 2024.\n"
+)
+
+
+def test_who_holds_a_role_is_answered_by_a_sentence_that_names_a_person(make_assistant, tmp_path):
+    """"Who is the harbour master at Caldermouth?" matches the issuing line best, which names no one: a role is held
+    by a person, so the sentence naming the Harbour Master is quoted; a role the notice does not name abstains."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notice.txt").write_text(NOTICE, encoding="utf-8")
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "docs"])
+    answer = assistant.answer("Who is the harbour master at Caldermouth?")
+    assert "Alan Pryce" in answer.citations[0].quote
+    assert assistant.answer("Who is the deputy harbour master at Caldermouth?").abstained

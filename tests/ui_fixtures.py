@@ -65,16 +65,16 @@ def running_app(assistant) -> Iterator[str]:
 
 @contextmanager
 def rag_serve(
-    data_dir: Path, corpus_dir: Path, log_path: Path, command_name: str = "serve", **settings: str
+    data_dir: Path, corpus_dir: Path, log_path: Path, command_name: str = "serve", host: str = "", **settings: str
 ) -> Iterator[str]:
     """`rag serve` (or `rag api`: `command_name`) as a subprocess (from the project folder, as `scripts/start.sh`
-    runs it); yields its URL.
+    runs it), on `host` when given (reached through 127.0.0.1 all the same); yields its URL.
 
     Its stdout and stderr (the server log) go to `log_path`; `settings` are more environment variables (`RAG_*`).
     """
     port = free_port()
     command = [sys.executable, "-m", "rag.cli", command_name, "--data-dir", str(data_dir), "--corpus", str(corpus_dir)]
-    command += ["--port", str(port)]
+    command += ["--port", str(port), *(["--host", host] if host else [])]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "PYTHONUNBUFFERED": "1", **settings}
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

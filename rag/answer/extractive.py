@@ -29,7 +29,7 @@ import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT, cite
 from rag.answer.nearmiss import absent_names, mismatch, missing_names, question_names, scope
-from rag.answer.phrases import asked_kind, scored_phrase, words_shared
+from rag.answer.phrases import asked_kind, scored_phrase, scored_phrases, words_shared
 from rag.answer.slots import find_slot
 from rag.answer.tables import asked_cell, label_words, named_cell
 from rag.config import Settings
@@ -51,6 +51,8 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 _ASKS_NUMBER = re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\bwhat (percentage|share|amount|number)\b", re.I)
 _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (year|day|date|month|time)\b|\bwhich (year|day|month)\b", re.I)
 _ASKS_NAME = re.compile(r"^\s*(who|whom|whose|where)\b|\bwhich (person|country|company|city|organi[sz]ation)\b", re.I)
+_ASKS_WHO_HOLDS = re.compile(r"^\s*who\s+(is|was|are|were)\s+(the|our|their|its|his|her|\w+['’]s)\s", re.I)
+"""Who holds a role ("Who is the chief executive of…", "Who was the Trust's chief executive before…"): a person."""
 _ASKS_MEASURE = re.compile(r"\bhow (long|far|tall|high|deep|wide)\b", re.I)
 _LENGTH = r"\d\s*(m|km|cm|mm|ft|in|mi)\b|\b(metres?|meters?|kilometres?|kilometers?|miles?|feet|foot|yards?|inch)\b"
 _TIME = r"\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century)\b|\d\s*(s|ms|min|h)\b"
@@ -83,6 +85,7 @@ ELSEWHERE_PENALTY = 0.3  # the passages of a sentence's document lack a proper n
 ROW_BONUS = 0.1  # a table row with the cell whose column the question names, in a table about its names
 HEADING_PENALTY = 0.15  # a heading, title or caption for a question not about one (a bonus for one that is)
 PHRASE_PENALTY = 0.1  # a when/where/how-many/which-company question's sentence naming nothing of the asked kind
+NO_HOLDER_PENALTY = 0.35  # a who-holds-the-role question's sentence naming no person: it cannot answer it
 RERANK = 6
 SECOND_SENTENCE_RATIO = 0.9
 SHORT_SOURCE_RATIO = 0.8
@@ -300,21 +303,31 @@ def _with_items(candidate: Candidate, question: str) -> Candidate:
 def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:
     """The candidates, best first, with `PHRASE_PENALTY` taken off each that names no phrase of the asked kind
     (spaCy's entities, `phrases`; one already named in the question does not count): "When was the Peace of
-    Westphalia established?" is not answered by a sentence that only mentions the peace. Not for who-questions,
-    whose answer is often no name ("the courts of member states": on SQuAD the check cost two right answers
-    there). Checked best first, until the best checked one outranks the rest unchecked, so one or two sentences
-    are parsed, not all."""
+    Westphalia established?" is not answered by a sentence that only mentions the peace. Of who-questions only
+    those asking who holds a role (`_ASKS_WHO_HOLDS`), which a person's name answers: others are often answered by
+    no name ("the courts of member states": on SQuAD the check cost two right answers there). Checked best first,
+    until the best checked one outranks the rest unchecked, so one or two sentences are parsed, not all."""
     kind = asked_kind(question)
-    if kind is None or kind == "person":
+    if kind is None or (kind == "person" and not _ASKS_WHO_HOLDS.match(question)):
         return ranked
     checked: list[Candidate] = []
     for at, candidate in enumerate(ranked):
         if checked and max(c.score for c in checked) >= candidate.score:
             return sorted(checked + ranked[at:], key=lambda c: -c.score)
-        if scored_phrase(question, candidate.text, kind) is None:
-            candidate = replace(candidate, score=candidate.score - PHRASE_PENALTY)
+        if not _names_asked(question, candidate.text, kind):
+            penalty = NO_HOLDER_PENALTY if kind == "person" else PHRASE_PENALTY
+            candidate = replace(candidate, score=candidate.score - penalty)
         checked.append(candidate)
     return sorted(checked, key=lambda c: -c.score)
+
+
+def _names_asked(question: str, sentence: str, kind: str) -> bool:
+    """Whether the sentence names a phrase of the asked kind that the question does not; for "who is the chief
+    executive…", a person's name (an organisation, or the title line of a newsletter, holds no one in a role)."""
+    found = scored_phrases(question, sentence, kind)
+    if kind == "person":
+        return any(key.label == 0 for _, key in found)  # PERSON, the first of the kind's entity types
+    return bool(found)
 
 
 def _with_referent(passage: Passage, start: int, end: int) -> tuple[int, str]:
