@@ -281,35 +281,37 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _serving(args: argparse.Namespace, needs_key: bool = True) -> Assistant:
+    """The assistant of a command that serves (`serve`, `api`, `mcp`), ready for its first question: the key checked
+    for the address first (before anything is loaded), the corpus indexed, what the index lost said, the model
+    loaded (not on the first question)."""
     from rag.api.access import require_key_for
 
-    require_key_for(args.host, _settings(args).api_key.get_secret_value())  # before anything is loaded
-    from ui.page import serve
-
+    if needs_key:
+        require_key_for(args.host, _settings(args).api_key.get_secret_value())
     assistant = _assistant(args)
     print(f"index: {assistant.settings.data_dir}; corpus: {assistant.settings.corpus_dir}", file=sys.stderr)
     assistant.sync_corpus()
     if assistant.damage:  # questions are refused with this line until it is repaired
         print(f"warning: {assistant.damage}", file=sys.stderr)
-    assistant.embeddings.model  # noqa: B018 - load the model now, not on the page's first question
+    assistant.embeddings.model  # noqa: B018 - load the model now
+    return assistant
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    assistant = _serving(args)
+    from ui.page import serve
+
     serve(assistant, host=args.host, port=args.port)
     return 0
 
 
 def cmd_api(args: argparse.Namespace) -> int:
+    assistant = _serving(args)
     import uvicorn
 
     from rag.api import create_app
-    from rag.api.access import require_key_for
 
-    require_key_for(args.host, _settings(args).api_key.get_secret_value())
-    assistant = _assistant(args)
-    print(f"index: {assistant.settings.data_dir}; corpus: {assistant.settings.corpus_dir}", file=sys.stderr)
-    assistant.sync_corpus()
-    if assistant.damage:
-        print(f"warning: {assistant.damage}", file=sys.stderr)
-    assistant.embeddings.model  # noqa: B018 - load the model now, not on the first question
     url = f"http://{args.host}:{args.port}"
     print(f"The API is at {url}/v1 (its description: {url}/v1/docs; Ctrl-C stops it)", file=sys.stderr, flush=True)
     uvicorn.run(create_app(assistant), host=args.host, port=args.port, log_level="warning")
@@ -317,23 +319,15 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    from rag.api.access import require_key_for
-
-    key = _settings(args).api_key.get_secret_value()
-    if args.transport == "http":
-        require_key_for(args.host, key)
+    assistant = _serving(args, needs_key=args.transport == "http")
     from rag.mcp_server import build_server, serve_http
 
-    assistant = _assistant(args)
-    assistant.sync_corpus()
-    if assistant.damage:
-        print(f"warning: {assistant.damage}", file=sys.stderr)
     server = build_server(assistant)
     if args.transport == "stdio":
         server.run("stdio")
         return 0
     print(f"MCP at http://{args.host}:{args.port}/mcp (Ctrl-C stops it)", file=sys.stderr, flush=True)
-    serve_http(server, args.host, args.port, key)
+    serve_http(server, args.host, args.port, assistant.settings.api_key.get_secret_value())
     return 0
 
 
@@ -421,6 +415,15 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     return 0
 
 
+def _server_options(command: argparse.ArgumentParser, port: int, modes: str = "") -> None:
+    """--host, --port, --corpus (and --mode, when the server offers `modes`) of a command that serves."""
+    command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    command.add_argument("--port", type=int, default=port, help=f"port (default: {port})")
+    command.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR, else ./corpus)")
+    if modes:
+        command.add_argument("--mode", choices=MODES, help=f"default answer mode ({modes})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -464,23 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", parents=[common], help="remove a document from the index")
     remove.add_argument("source", help="the document's name as `rag sources` shows it")
     remove.set_defaults(run=cmd_remove)
-    serve = commands.add_parser("serve", parents=[common], help="open the chat page")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    serve.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR, else ./corpus)")
-    serve.add_argument("--mode", choices=MODES, help="default answer mode (the page offers every configured one)")
+    serve = commands.add_parser("serve", parents=[common], help="open the chat page (and the HTTP API at /v1)")
+    _server_options(serve, 7860, "the page offers every configured one")
     serve.set_defaults(run=cmd_serve)
     api = commands.add_parser("api", parents=[common], help="serve the HTTP API alone (rag serve serves it too)")
-    api.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    api.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    api.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR, else ./corpus)")
-    api.add_argument("--mode", choices=MODES, help="default answer mode (the API offers every configured one)")
+    _server_options(api, 8000, "the API offers every configured one")
     api.set_defaults(run=cmd_api)
     mcp = commands.add_parser("mcp", parents=[common], help="serve the assistant to MCP clients (stdio or HTTP)")
     mcp.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or http")
-    mcp.add_argument("--host", default="127.0.0.1", help="address of the http transport (default: 127.0.0.1)")
-    mcp.add_argument("--port", type=int, default=8765, help="port of the http transport (default: 8765)")
-    mcp.add_argument("--corpus", type=Path, help="folder indexed at start (default: RAG_CORPUS_DIR, else ./corpus)")
+    _server_options(mcp, 8765)
     mcp.set_defaults(run=cmd_mcp)
     evaluate = commands.add_parser("eval", parents=[common], help="run an evaluation suite and write a report")
     evaluate.add_argument("suite", nargs="?", type=Path, help="a JSONL suite (see README: evaluation suites)")

@@ -8,7 +8,7 @@ and the OpenAI-compatible shapes (`rag.api.completions`).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rag.store import DocumentInfo
 from rag.types import Answer, Citation, Passage
@@ -42,6 +42,8 @@ class SearchRequest(BaseModel):
 class CitationOut(BaseModel):
     """One `[n]` of an answer: `quote` is the document's text at `start:end` (see GET /v1/documents/{name}/text)."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     n: int
     source: str
     start: int
@@ -53,20 +55,13 @@ class CitationOut(BaseModel):
 
     @classmethod
     def of(cls, citation: Citation) -> CitationOut:
-        return cls(
-            n=citation.n,
-            source=citation.source,
-            start=citation.start,
-            end=citation.end,
-            quote=citation.quote,
-            page=citation.page,
-            section=citation.section,
-            ocr=citation.ocr,
-        )
+        return cls.model_validate(citation)
 
 
 class ShortOut(BaseModel):
     """The asked-for phrase, verbatim from citation `n`, at `start:end` of its document."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     text: str
     n: int
@@ -94,7 +89,7 @@ class AnswerOut(BaseModel):
             text=answer.text,
             abstained=answer.abstained,
             mode=answer.mode,
-            short=ShortOut(text=short.text, n=short.n, start=short.start, end=short.end) if short else None,
+            short=ShortOut.model_validate(short) if short else None,
             citations=[CitationOut.of(c) for c in answer.citations],
             notice=answer.notice,
             timings=dict(answer.timings),
