@@ -213,6 +213,7 @@ def examine(settings: Settings, embeddings: Embeddings, repair: bool = False) ->
     index is rebuilt from Chroma.
     """
     from rag.ingest.indexer import ingest_paths
+    from rag.ingest.indexer import repair as mend
     from rag.lexical import open_persisted
     from rag.manifest import MANIFEST_FILE, Manifest, WriterLock
     from rag.store import Store
@@ -232,7 +233,8 @@ def examine(settings: Settings, embeddings: Embeddings, repair: bool = False) ->
     store = Store(settings, embeddings)
     if repair:
         with WriterLock(data_dir).hold():
-            lines += ingest_paths([], store, settings).repaired  # mends, and indexes lost uploads again
+            # an index that lost its manifest and Chroma both gets its uploads back as an ingest gives them back
+            lines += ingest_paths([], store, settings).repaired if lost_index(store) else mend(store)
             shutil.rmtree(data_dir / "lexical", ignore_errors=True)
             open_persisted(data_dir / "lexical", store.lexical_stamp(), store.chunks, store.chunks_by_id)
         lines.append("rebuilt the lexical index from the vector store")

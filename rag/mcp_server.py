@@ -40,7 +40,7 @@ def build_server(assistant: Assistant) -> MCPServer:
         >>> from mcp import Client
         >>> async with Client(build_server(assistant)) as client:  # doctest: +SKIP
         ...     (await client.call_tool("list_documents", {})).structured_content
-        {'documents': [{'name': 'us-ukraine-minerals-agreement.txt', ...}]}
+        {'result': [{'name': 'us-ukraine-minerals-agreement.txt', ...}]}
     """
     server = MCPServer(name="rag", instructions=INSTRUCTIONS, log_level="WARNING")
 

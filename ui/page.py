@@ -10,7 +10,6 @@ out what the handlers do (`ui.app`) and the HTML (`ui.render`, `ui.viewer`).
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 from fastapi import APIRouter
+from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
 from rag.admission import AdmissionMiddleware
@@ -216,7 +216,7 @@ def launch_options(assistant: Assistant, app: gr.Blocks | None = None, api: APIR
     as a bearer token.
     """
     settings = assistant.settings
-    gradio_cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    gradio_cache = Path(get_upload_folder()).resolve()  # where Gradio keeps uploads (GRADIO_TEMP_DIR)
     blocked = [Path(settings.data_dir).resolve(), Path(settings.corpus_dir).resolve()]
     cwd = Path.cwd().resolve()
     if not (gradio_cache.is_relative_to(cwd) or Path(tempfile.gettempdir()).resolve().is_relative_to(cwd)):

@@ -9,6 +9,7 @@ OpenAI-compatible routes (`rag.api.completions`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import tempfile
@@ -74,16 +75,16 @@ def router(assistant: Assistant, indexer: BackgroundIndexer) -> APIRouter:
     @api.post("/answer", response_model=AnswerOut, tags=["answers"])
     def answer(request: AnswerRequest) -> AnswerOut:
         """Answer a question from the indexed documents with citations, or abstain."""
-        history = [(turn.question, turn.answer) for turn in request.history]
-        return AnswerOut.of(assistant.answer(request.question, history, request.sources, request.k, request.mode))
+        return AnswerOut.of(
+            assistant.answer(request.question, request.turns(), request.sources, request.k, request.mode)
+        )
 
     @api.post("/answer/stream", tags=["answers"], response_class=StreamingResponse)
     def answer_stream(request: AnswerRequest) -> StreamingResponse:
         """The answer as server-sent events: `piece` events (`{"text": ...}`) as the text is produced, then one
         `answer` event holding the whole answer (as POST /v1/answer returns it; its text is the one to keep), or
         an `error` event (problem details) should answering fail midway."""
-        history = [(turn.question, turn.answer) for turn in request.history]
-        pieces = assistant.stream(request.question, history, request.sources, request.k, request.mode)
+        pieces = assistant.stream(request.question, request.turns(), request.sources, request.k, request.mode)
         first = next(pieces)  # the question and the index are checked here: a mistake is a plain problem response
         return StreamingResponse(_events(first, pieces), media_type="text/event-stream")
 
@@ -145,7 +146,7 @@ def _known(assistant: Assistant, name: str) -> DocumentInfo:
 def _events(first: str | Answer, rest: Iterator[str | Answer]) -> Iterator[str]:
     """The server-sent events of a streamed answer."""
     try:
-        for piece in _chained(first, rest):
+        for piece in itertools.chain([first], rest):
             if isinstance(piece, Answer):
                 yield _event("answer", AnswerOut.of(piece).model_dump(mode="json"))
             else:
@@ -153,11 +154,6 @@ def _events(first: str | Answer, rest: Iterator[str | Answer]) -> Iterator[str]:
     except (RagError, ValueError) as exc:
         status = status_of(exc)
         yield _event("error", {"type": "about:blank", "status": status, "detail": str(exc)})
-
-
-def _chained(first: str | Answer, rest: Iterator[str | Answer]) -> Iterator[str | Answer]:
-    yield first
-    yield from rest
 
 
 def _event(name: str, data: object) -> str:

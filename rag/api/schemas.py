@@ -30,6 +30,10 @@ class AnswerRequest(BaseModel):
     k: int | None = Field(default=None, ge=1, le=50, description="Passages handed to the answerer.")
     mode: str | None = Field(default=None, description="An answer mode of GET /v1/models; the configured one if unset.")
 
+    def turns(self) -> list[tuple[str, str]]:
+        """`history` as `Assistant.answer` takes it: (question, answer) pairs."""
+        return [(turn.question, turn.answer) for turn in self.history]
+
 
 class SearchRequest(BaseModel):
     """A query for the passages the answerer would read."""
