@@ -9,6 +9,7 @@ import pytest
 
 from rag.answer.nearmiss import mismatch
 from rag.answer.phrases import asked_kind, find_phrase
+from rag.answer.slots import find_slot
 from rag.cli import main
 from tests.conftest import SEED
 from tests.test_llm_checks import sentence
@@ -152,7 +153,7 @@ NOTICE = (
 
 
 def test_who_holds_a_role_is_answered_by_a_sentence_that_names_a_person(make_assistant, tmp_path):
-    """"Who is the harbour master at Caldermouth?" matches the issuing line best, which names no one: a role is held
+    """ "Who is the harbour master at Caldermouth?" matches the issuing line best, which names no one: a role is held
     by a person, so the sentence naming the Harbour Master is quoted; a role the notice does not name abstains."""
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "notice.txt").write_text(NOTICE, encoding="utf-8")
@@ -161,3 +162,51 @@ def test_who_holds_a_role_is_answered_by_a_sentence_that_names_a_person(make_ass
     answer = assistant.answer("Who is the harbour master at Caldermouth?")
     assert "Alan Pryce" in answer.citations[0].quote
     assert assistant.answer("Who is the deputy harbour master at Caldermouth?").abstained
+
+
+BLOG = (
+    "What a year of cycling to work taught me — Ellen Firth\n\n"
+    "A year ago this week I sold my season ticket and bought a secondhand touring bike. My office is on the far "
+    "side of Leeds, 14 km from my front door.\n\n"
+    "The numbers\n\n"
+    "I kept a spreadsheet, because of course I did. The bus and train took 55 minutes on a good day, so I have "
+    "gained time as well as fitness. After paying for repairs, new tyres and a proper rain jacket, I reckon I saved "
+    "£1,150 against the cost of an annual season ticket.\n"
+)
+
+
+def test_a_sentence_that_says_the_asked_relation_is_scored_up(make_assistant, tmp_path, monkeypatch):
+    """ "I reckon I saved £1,150" shares one word with "How much money did Ellen save by cycling to work?", yet says
+    its relation (saved) about an amount: it gets the slot bonus. A question whose relation the post never says
+    about an amount ("earn") gets none."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "blog.txt").write_text(BLOG, encoding="utf-8")
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "docs"])
+    extractive = importlib.import_module("rag.answer.extractive")
+
+    def best(question: str) -> tuple[str, float]:
+        top = assistant.answerer.candidates(question, assistant.search(question))[0]
+        return top.text, top.score
+
+    saved, earned = "How much money did Ellen save by cycling to work?", "How much money did Ellen earn from her blog?"
+    with_bonus = best(saved), best(earned)
+    monkeypatch.setattr(extractive, "SLOT_BONUS", 0.0)
+    without = best(saved), best(earned)
+    assert "I saved £1,150" in with_bonus[0][0] and with_bonus[0][0] == without[0][0]
+    assert with_bonus[0][1] == pytest.approx(without[0][1] + 0.1)
+    assert with_bonus[1] == without[1]
+
+
+def test_a_number_the_question_names_is_no_count_of_it():
+    sentence = "Some 737 MAX airplanes were delivered without this alert feature, by error."
+    assert (
+        find_slot("How many airplanes of Canadian registry does the 737 MAX directive affect?", sentence, "number")
+        is None
+    )
+
+
+def test_a_place_that_only_qualifies_a_noun_is_marked_as_such():
+    sentence = "Ward saw the canal through to its opening and later built the Marston branch railway."
+    slot = find_slot("Who built the eastern section of the canal?", sentence, "person")
+    assert slot is None or slot.qualifier

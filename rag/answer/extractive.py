@@ -86,6 +86,7 @@ ROW_BONUS = 0.1  # a table row with the cell whose column the question names, in
 HEADING_PENALTY = 0.15  # a heading, title or caption for a question not about one (a bonus for one that is)
 PHRASE_PENALTY = 0.1  # a when/where/how-many/which-company question's sentence naming nothing of the asked kind
 NO_HOLDER_PENALTY = 0.35  # a who-holds-the-role question's sentence naming no person: it cannot answer it
+SLOT_BONUS = 0.1  # a prose sentence that says the question's relation about a phrase of the asked kind (`slots`)
 RERANK = 6
 SECOND_SENTENCE_RATIO = 0.9
 SHORT_SOURCE_RATIO = 0.8
@@ -104,6 +105,7 @@ class Candidate:
     end: int
     text: str
     score: float
+    penalty: float = 0.0  # the answer-type, mismatch, row and heading penalties in `score` (negative: a bonus)
 
 
 @lru_cache(maxsize=1)
@@ -201,7 +203,7 @@ class ExtractiveAnswerer:
                 if passage.chunk.kind_of(index) in _LABELS:  # a heading names a topic; it answers what it is about
                     penalty += -HEADING_PENALTY if wants_heading else HEADING_PENALTY
                 cheap = PRESELECT_COVERAGE * coverage + PRESELECT_SIMILARITY * similarity - penalty
-                found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap)))
+                found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap, penalty)))
         found.sort(key=lambda row: -row[0])
         top = found[:RERANK]
         if not top or self.embed is None:
@@ -301,24 +303,47 @@ def _with_items(candidate: Candidate, question: str) -> Candidate:
 
 
 def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:
-    """The candidates, best first, with `PHRASE_PENALTY` taken off each that names no phrase of the asked kind
-    (spaCy's entities, `phrases`; one already named in the question does not count): "When was the Peace of
-    Westphalia established?" is not answered by a sentence that only mentions the peace. Of who-questions only
-    those asking who holds a role (`_ASKS_WHO_HOLDS`), which a person's name answers: others are often answered by
-    no name ("the courts of member states": on SQuAD the check cost two right answers there). Checked best first,
-    until the best checked one outranks the rest unchecked, so one or two sentences are parsed, not all."""
+    """The candidates, best first, rescored by the phrase they name of the asked kind (spaCy's entities,
+    `phrases`; one already named in the question does not count):
+    - `PHRASE_PENALTY` off each that names none: "When was the Peace of Westphalia established?" is not answered by
+      a sentence that only mentions the peace. Of who-questions only those asking who holds a role
+      (`_ASKS_WHO_HOLDS`, `NO_HOLDER_PENALTY`), which a person's name answers: others are often answered by no
+      name ("the courts of member states": on SQuAD the check cost two right answers there);
+    - `SLOT_BONUS` onto a prose sentence, about what was asked (no penalty of its own), whose phrase fills the
+      question's slot (`slots.find_slot`, strong): "I reckon I saved £1,150" answers "How much did Ellen save?"
+      although it shares one word with it. Not when a table row holds the cell the question names (`ROW_BONUS`):
+      the row answers, beside a sentence that speaks of the same thing ("up to a maximum of 32 days").
+    Checked best first, until the best checked one outranks the rest even with the bonus, so one or two sentences
+    are parsed, not all."""
     kind = asked_kind(question)
-    if kind is None or (kind == "person" and not _ASKS_WHO_HOLDS.match(question)):
+    if kind is None:
         return ranked
+    penalize = kind != "person" or _ASKS_WHO_HOLDS.match(question)
+    bonus = SLOT_BONUS if all(c.penalty >= 0 for c in ranked[:RERANK]) else 0.0  # a named cell outranks prose
     checked: list[Candidate] = []
     for at, candidate in enumerate(ranked):
-        if checked and max(c.score for c in checked) >= candidate.score:
+        if checked and max(c.score for c in checked) >= candidate.score + bonus:
             return sorted(checked + ranked[at:], key=lambda c: -c.score)
-        if not _names_asked(question, candidate.text, kind):
+        if penalize and not _names_asked(question, candidate.text, kind):
             penalty = NO_HOLDER_PENALTY if kind == "person" else PHRASE_PENALTY
             candidate = replace(candidate, score=candidate.score - penalty)
+        elif bonus and candidate.penalty == 0 and _fills_slot(question, candidate, kind):
+            candidate = replace(candidate, score=candidate.score + bonus)
         checked.append(candidate)
     return sorted(checked, key=lambda c: -c.score)
+
+
+def _fills_slot(question: str, candidate: Candidate, kind: str) -> bool:
+    """Whether the candidate is a prose sentence whose phrase of the asked kind fills the question's slot, about
+    what the question names (`_about_it`), and is no place or group that only qualifies a noun ("Ward … built the
+    Marston branch railway" says nothing of who built the canal)."""
+    chunk = candidate.passage.chunk
+    if _is_row(chunk, candidate.start, candidate.end):
+        return False
+    slot = find_slot(question, candidate.text, kind)
+    if slot is None or not slot.strong or slot.qualifier:
+        return False
+    return _about_it(question, candidate, candidate.start + slot.span[0], False)
 
 
 def _names_asked(question: str, sentence: str, kind: str) -> bool:

@@ -160,8 +160,8 @@ def scored_phrases(question: str, sentence: str, kind: str) -> list[tuple[tuple[
     for e in doc.ents:
         if e.label_ in labels and not _named_in(e.text, asked) and _may_answer(e, kind):
             ties = _ties(doc, segment, e, asked)
-            modifies = int(ties == 0 and _modifies(e))
-            key = PhraseKey(modifies, labels.index(e.label_), -ties)
+            qualifies = int(ties == 0 and modifies(e))
+            key = PhraseKey(qualifies, labels.index(e.label_), -ties)
             scored.append(((e.start_char, e.end_char), key))
     return scored
 
@@ -180,7 +180,7 @@ def _may_answer(entity: Any, kind: str) -> bool:
     return kind != "number" or entity.label_ != "DATE" or bool(_DURATION.search(entity.text))
 
 
-def _modifies(entity: Any) -> bool:
+def modifies(entity: Any) -> bool:
     """Whether a place or group only qualifies a noun ("U.S." in "U.S. President Donald Trump", "Ukrainian" in
     "Ukrainian President"), so is less likely what was asked. People are left alone: the small model's parse often
     makes one of two coordinated officials a modifier of the other."""

@@ -24,7 +24,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from rag.answer.phrases import parse, scored_phrases
+from rag.answer.phrases import modifies, parse, scored_phrases
 
 MAX_DISTANCE = 4  # edges between a candidate and the relation word in the parse tree (loose ones count LOOSE)
 LOOSE = 2
@@ -61,6 +61,7 @@ _ASKS_TIME = re.compile(r"\b(what|which) time\b|\bhow (early|late)\b", re.I)
 _CLOCK = re.compile(
     r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[:.]\d{2}\b|\b(?:noon|midday|midnight)\b", re.I
 )
+_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _HOW = re.compile(r"\bhow (many|much|long|far|tall|high|old)\b", re.I)
 _DURATION = re.compile(
@@ -77,6 +78,7 @@ class Slot(NamedTuple):
 
     span: tuple[int, int]
     strong: bool
+    qualifier: bool = False  # a place or group that only qualifies a noun ("the Marston branch railway")
 
 
 def slot_phrase(question: str, sentence: str, kind: str) -> tuple[int, int] | None:
@@ -105,7 +107,7 @@ def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
     for start, end in _clauses(sentence):
         slot = _find_slot(question, sentence[start:end], kind)
         if slot is not None:
-            found.append(Slot((slot.span[0] + start, slot.span[1] + start), slot.strong))
+            found.append(slot._replace(span=(slot.span[0] + start, slot.span[1] + start)))
     return min(found, key=lambda slot: not slot.strong) if found else None
 
 
@@ -161,7 +163,10 @@ def _find_slot(question: str, sentence: str, kind: str) -> Slot | None:
         found, strong = candidates[0][0], False
     else:
         return None
-    return Slot(_widened(sentence, _entity(doc, found), kind), strong) if found is not None else None
+    if found is None:
+        return None
+    entity = _entity(doc, found)
+    return Slot(_widened(sentence, entity, kind), strong, modifies(entity))
 
 
 def _dated(entity: Any, doc: Any, kind: str) -> str:
@@ -341,6 +346,8 @@ def _fits(question: str, entity: Any, kind: str) -> bool:
         return not _DURATION.match(text.strip()) and bool(_WHEN.search(text))
     if kind != "number":
         return True
+    if set(_FIGURE.findall(text)) & set(_FIGURE.findall(question)):
+        return False  # "737" of "Some 737 MAX airplanes" names the model the question asks about: no count
     how = _HOW.search(question)
     word = how.group(1).lower() if how else ""
     if word in _DIMENSION:
