@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.slots import find_slot, slot_phrase
+from rag.answer.slots import find_slot, slot_phrase, wrong_form
 
 SURVEY = "The survey was led by Dr Ines Carvalho, with assistants Tom Ridley and Mia Holt."
 SUCCESSION = "I took over from Councillor Geoff Barlow, who had been Mayor for four years."
@@ -107,3 +107,24 @@ def test_a_phrase_of_a_sentence_that_says_the_relation_is_strong_a_lone_one_is_w
     lone = find_slot("When was the bridge opened?", "Trains have crossed the bridge since 1850.", "date")
     assert said is not None and said.strong
     assert lone is not None and not lone.strong
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "kind", "wrong"),
+    [
+        ("How long is the tunnel?", "About 1,100 navvies worked on the tunnel.", "number", True),
+        ("How long is the tunnel?", "The tunnel is 2,100 yards long.", "number", False),
+        ("How many days of study leave do staff get?", "We are a studio of 38 people.", "number", True),
+        (
+            "How many men are there for every 100 women?",
+            "For every 100 females there were 91.3 males.",
+            "number",
+            False,
+        ),
+        ("When did the storm stop work?", "The storm stopped work for three days.", "date", True),
+        ("When did the storm stop work?", "The storm stopped work on 3 May.", "date", False),
+        ("When did the storm stop work?", "The storm stopped work.", "date", False),  # nothing of the kind: no form
+    ],
+)
+def test_a_sentence_whose_phrases_all_have_another_form_than_asked(question, sentence, kind, wrong):
+    assert wrong_form(question, sentence, kind) is wrong

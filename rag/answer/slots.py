@@ -42,6 +42,7 @@ _UNITS = {
     "time": r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|decades?|centuries|century",
     "age": r"years?|year-old|months?",
 }
+_ANY_UNIT = "|".join(_UNITS.values())
 _DIMENSION = {"long": ("length", "time"), "far": ("length",), "tall": ("length",), "high": ("length",), "old": ("age",)}
 _NAME = re.compile(r"\b[A-Z][\w’'-]{2,}")
 _TITLES = frozenset(re.findall(r"\w+", "dr mr mrs ms miss sir dame lord lady professor prof councillor cllr the"))
@@ -109,6 +110,28 @@ def find_slot(question: str, sentence: str, kind: str) -> Slot | None:
         if slot is not None:
             found.append(slot._replace(span=(slot.span[0] + start, slot.span[1] + start)))
     return min(found, key=lambda slot: not slot.strong) if found else None
+
+
+def wrong_form(question: str, sentence: str, kind: str) -> bool:
+    """Whether every phrase of the asked kind in the sentence has another form than the one asked (`_fits`): a
+    duration for "when", a count of something else for "how many X" ("38 people" for days), a number without a
+    unit of the dimension for "how long" ("1,100 navvies"). A count of another noun is another form only when the
+    question counts a unit ("how many days"): "91.3 males" may count "men" under another word.
+
+    Example:
+        >>> wrong_form("How long is the tunnel?", "About 1,100 navvies worked on the tunnel.", "number")
+        True
+        >>> wrong_form("How long is the tunnel?", "The tunnel is 2,100 yards long.", "number")
+        False
+    """
+    how = _HOW.search(question)
+    counted = _question(question).counted
+    if how and how.group(1).lower() == "many" and not re.fullmatch(_ANY_UNIT, counted or "", re.I):
+        return False
+    doc = parse(sentence)
+    found = [_entity(doc, span) for span, _ in scored_phrases(question, sentence, kind)]
+    found = [e for e in found if e is not None]
+    return bool(found) and not any(_fits(question, e, kind) for e in found)
 
 
 def _clock_time(question: str, sentence: str) -> Slot | None:
