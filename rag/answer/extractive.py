@@ -82,6 +82,7 @@ _POINTS_BACK = re.compile(
 PRESELECT_COVERAGE, PRESELECT_SIMILARITY = 0.5, 0.4
 COVERAGE_WEIGHT, SENTENCE_WEIGHT, TYPE_PENALTY = 0.5, 0.3, 0.1
 MISMATCH_PENALTY = 0.2
+MEASURE_PENALTY = 0.25  # a how-long/far/tall question's sentence with no unit of the dimension: it cannot answer
 ELSEWHERE_PENALTY = 0.3  # the passages of a sentence's document lack a proper noun of the question
 ROW_BONUS = 0.1  # a table row with the cell whose column the question names, in a table about its names
 HEADING_PENALTY = 0.15  # a heading, title or caption for a question not about one (a bonus for one that is)
@@ -181,6 +182,7 @@ class ExtractiveAnswerer:
         wants_heading = asks_heading(question)
         kind = asked_kind(question) or ""
         names = question_names(question)
+        type_penalty = MEASURE_PENALTY if _ASKS_MEASURE.search(question) else TYPE_PENALTY
         seen, found = set(), []
         for passage in passages:
             similarity = max(passage.similarity or 0.0, 0.0)
@@ -197,7 +199,7 @@ class ExtractiveAnswerer:
                 start, text = _with_referent(passage, first, end)
                 words = set(content_terms(text))
                 coverage = sum(w for t, w in focus.items() if t in words) / focus_total
-                penalty = TYPE_PENALTY if fits is not None and not fits(text, question) else 0.0
+                penalty = type_penalty if fits is not None and not fits(text, question) else 0.0
                 penalty += MISMATCH_PENALTY if mismatch(question, text, about) else elsewhere
                 if passage.chunk.kind_of(index) == "table_row" and _names_cell(question, text, passage.chunk, kind):
                     penalty -= ROW_BONUS
