@@ -210,3 +210,35 @@ def test_a_place_that_only_qualifies_a_noun_is_marked_as_such():
     sentence = "Ward saw the canal through to its opening and later built the Marston branch railway."
     slot = find_slot("Who built the eastern section of the canal?", sentence, "person")
     assert slot is None or slot.qualifier
+
+
+HANDBOOK = """# Harbourside staff handbook
+
+## 1. Working hours
+
+Our core hours are 10:00 to 16:00, Monday to Thursday. A full-time week is 37.5 hours.
+
+## 2. Budgets and spending
+
+Each team lead holds a small budget for books, tools and training. Spend over 500 pounds needs the finance lead's
+approval first.
+
+## 3. Leaving
+
+Tell your team lead in writing. The notice you must give is one month.
+"""
+
+
+def test_a_question_asking_for_a_heading_is_answered_by_the_heading(make_assistant, tmp_path):
+    """ "Which section covers budgets?" quotes the section's heading, cited to its span in the document; a question
+    about something else never quotes a heading."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "handbook.md").write_text(HANDBOOK, encoding="utf-8")
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "docs"])
+    answer = assistant.answer("Which section of the handbook covers budgets?")
+    assert not answer.abstained and answer.citations[0].quote == "2. Budgets and spending"
+    text = assistant.document_text("handbook.md")
+    assert text[answer.citations[0].start : answer.citations[0].end] == "2. Budgets and spending"
+    other = assistant.answer("Who approves spending over 500 pounds?")
+    assert all("Budgets and spending" not in c.quote for c in other.citations)

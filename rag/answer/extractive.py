@@ -34,6 +34,7 @@ from rag.answer.slots import Slot, find_slot
 from rag.answer.slots import wrong_form as _wrong_form
 from rag.answer.tables import asked_cell, label_words, named_cell
 from rag.config import Settings
+from rag.ingest.splitter import SECTION_SEPARATOR
 from rag.lexical import tokenize
 from rag.sentence_vectors import span_vector
 from rag.types import Answer, Chunk, Citation, Passage, ShortAnswer, word_key
@@ -67,10 +68,12 @@ _GLUED = re.compile(r"(?<=[a-z][.!?])\d{1,2}\s+(?=[A-Z])")  # "slopes.1 Common":
 _QUESTION_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][a-z]{2,}\b")
 _ASKS_HEADING = re.compile(
     r"\bwhat (is|are|was|were)\b.{0,40}\b(section|chapter|part|appendix|notice|item|clause)s?\b.{0,60}\babout\b|"
-    r"\b(which|what) (section|chapter|part|appendix|heading)s? (covers?|is about|deals? with|explains?|describes?)\b|"
+    r"\b(which|what) (section|chapter|part|appendix|heading)s?\b.{0,60}?\b(covers?|is about|deals? with|explains?|"
+    r"describes?)\b|"
     r"\bwhat (is|was) the (subject|title|heading|topic) of\b",
     re.I,
 )
+_SUBTITLE = re.compile(r"[ \t]*\n+[ \t]*([^\n]{1,100}?)[ \t]*(?=\n|$)")
 _POINTS_BACK = re.compile(
     r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|however|but|also|moreover|meanwhile|still|"
     r"yet|instead|thus|therefore|and|then)\b",
@@ -95,6 +98,7 @@ SHORT_SOURCE_RATIO = 0.8
 TITLE_WORDS = 16  # a longer "title" is a plain text's first paragraph, whose words are no topic of its sentences
 LOOKBACK = 200  # characters before a short answer's sentence where the question's names may stand
 LIST_CHARS = 600  # a list quoted with its introduction, or with the item that was found
+HEADING_WITHIN = 200  # characters from a chunk's start where its section's heading may stand (after a page's banner)
 NEARBY = 2  # a sentence holding the asked-for phrase may be cited instead if it scores this close
 
 
@@ -191,7 +195,7 @@ class ExtractiveAnswerer:
             elsewhere = ELSEWHERE_PENALTY if absent_names(names, same) else 0.0  # its document is about another
             focus = _focus(weights, passage.chunk.title)
             focus_total = sum(focus.values())
-            for index, (first, end, sentence) in enumerate(passage.chunk.sentence_texts()):
+            for block, first, end, sentence in _spans(passage.chunk, wants_heading):
                 keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
                     continue
@@ -201,9 +205,9 @@ class ExtractiveAnswerer:
                 coverage = sum(w for t, w in focus.items() if t in words) / focus_total
                 penalty = type_penalty if fits is not None and not fits(text, question) else 0.0
                 penalty += MISMATCH_PENALTY if mismatch(question, text, about) else elsewhere
-                if passage.chunk.kind_of(index) == "table_row" and _names_cell(question, text, passage.chunk, kind):
+                if block == "table_row" and _names_cell(question, text, passage.chunk, kind):
                     penalty -= ROW_BONUS
-                if passage.chunk.kind_of(index) in _LABELS:  # a heading names a topic; it answers what it is about
+                if block in _LABELS:  # a heading names a topic; it answers what it is about
                     penalty += -HEADING_PENALTY if wants_heading else HEADING_PENALTY
                 cheap = PRESELECT_COVERAGE * coverage + PRESELECT_SIMILARITY * similarity - penalty
                 found.append((cheap, coverage, penalty, Candidate(passage, start, end, text, cheap, penalty)))
@@ -255,6 +259,33 @@ class ExtractiveAnswerer:
             text = f"{short.text} — {text}"
         timings["answer_ms"] = (time.perf_counter() - began) * 1000
         return Answer(question, text, False, citations, tuple(passages), confidence, self.name, timings, short=short)
+
+
+def _spans(chunk: Chunk, wants_heading: bool) -> list[tuple[str, int, int, str]]:
+    """The chunk's sentences as (block kind, start, end, text); for a question that asks for a heading, first the
+    heading of the chunk's section where its text holds it (`_heading_span`), a span of kind "heading"."""
+    spans = [(chunk.kind_of(i), start, end, text) for i, (start, end, text) in enumerate(chunk.sentence_texts())]
+    heading = _heading_span(chunk) if wants_heading else None
+    if heading is None:
+        return spans
+    start, end = heading
+    return [("heading", start, end, chunk.text[start - chunk.start : end - chunk.start]), *spans]
+
+
+def _heading_span(chunk: Chunk) -> tuple[int, int] | None:
+    """Where the chunk's text holds its section's heading (the splitter keeps a section's heading in the text of its
+    first chunk, not among its sentences), with the line under it when that is a subtitle (short and not closed
+    like a sentence: "NOTICE TO MARINERS No. 14 of 2024" over "Maintenance dredging of the inner harbour
+    channel"); None when the chunk does not open its section."""
+    heading = chunk.section.split(SECTION_SEPARATOR)[-1].strip()
+    at = chunk.text.find(heading, 0, HEADING_WITHIN) if heading else -1
+    if at < 0:
+        return None
+    end = at + len(heading)
+    subtitle = _SUBTITLE.match(chunk.text, end)
+    if subtitle and not subtitle.group(1).rstrip().endswith((".", "!", "?", ":", ";")):
+        end = subtitle.end(1)
+    return chunk.start + at, chunk.start + end
 
 
 def _names_cell(question: str, row: str, chunk: Chunk, kind: str) -> bool:
