@@ -242,3 +242,33 @@ def test_a_question_asking_for_a_heading_is_answered_by_the_heading(make_assista
     assert text[answer.citations[0].start : answer.citations[0].end] == "2. Budgets and spending"
     other = assistant.answer("Who approves spending over 500 pounds?")
     assert all("Budgets and spending" not in c.quote for c in other.citations)
+
+
+MEMO = """# Site visit to Carrow Moss dam
+
+Thank you for signing up for next week's visit to the wave protection works. The coach leaves head office at 08:15.
+
+## What to bring
+
+- Hard hat
+- Water bottle
+- Safety boots
+
+## Provided on site
+
+- Hi-vis vest
+- Ear defenders
+"""
+
+
+def test_a_list_under_a_heading_that_names_the_question_is_quoted_whole(make_assistant, tmp_path):
+    """ "What should I bring?": the items under "What to bring" hold none of the question's words, their heading
+    does; the list is quoted, several items in one citation."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "memo.md").write_text(MEMO, encoding="utf-8")
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "docs"])
+    answer = assistant.answer("What should I bring on the site visit?")
+    assert not answer.abstained
+    assert all(item in answer.citations[0].quote for item in ("Hard hat", "Water bottle", "Safety boots"))
+    assert "Hi-vis" not in answer.text

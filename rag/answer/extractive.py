@@ -195,13 +195,14 @@ class ExtractiveAnswerer:
             elsewhere = ELSEWHERE_PENALTY if absent_names(names, same) else 0.0  # its document is about another
             focus = _focus(weights, passage.chunk.title)
             focus_total = sum(focus.values())
+            heading_words = set(content_terms(passage.chunk.section.split(SECTION_SEPARATOR)[-1]))  # of its items
             for block, first, end, sentence in _spans(passage.chunk, wants_heading):
                 keys = {(passage.chunk.source, first), word_key(sentence)}
                 if keys & seen:  # overlapping chunks, or the same sentence in another file (a .md and its .pdf)
                     continue
                 seen |= keys
                 start, text = _with_referent(passage, first, end)
-                words = set(content_terms(text))
+                words = set(content_terms(text)) | (heading_words if block == "list_item" else set())
                 coverage = sum(w for t, w in focus.items() if t in words) / focus_total
                 penalty = type_penalty if fits is not None and not fits(text, question) else 0.0
                 penalty += MISMATCH_PENALTY if mismatch(question, text, about) else elsewhere
