@@ -272,3 +272,16 @@ def test_a_list_under_a_heading_that_names_the_question_is_quoted_whole(make_ass
     assert not answer.abstained
     assert all(item in answer.citations[0].quote for item in ("Hard hat", "Water bottle", "Safety boots"))
     assert "Hi-vis" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "back"),
+    [
+        ("Many of you will remember his predecessor, Margaret Lyle, who retired last year.", True),
+        ("Margaret Lyle led the Trust, and her successor is Daniel Okoro.", False),  # the name comes first
+        ("Some species have bodies that are flattened, so that they are wider.", False),  # no person, no name
+    ],
+)
+def test_a_sentence_whose_person_pronoun_comes_before_its_names_points_back(sentence, back):
+    extractive = importlib.import_module("rag.answer.extractive")
+    assert extractive._refers_back(sentence) is back

@@ -74,6 +74,7 @@ _ASKS_HEADING = re.compile(
     re.I,
 )
 _SUBTITLE = re.compile(r"[ \t]*\n+[ \t]*([^\n]{1,100}?)[ \t]*(?=\n|$)")
+_PERSON_PRONOUN = re.compile(r"\b(he|she|his|her|him|hers)\b", re.I)
 _POINTS_BACK = re.compile(
     r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|however|but|also|moreover|meanwhile|still|"
     r"yet|instead|thus|therefore|and|then)\b",
@@ -397,9 +398,19 @@ def _with_referent(passage: Passage, start: int, end: int) -> tuple[int, str]:
     chunk = passage.chunk
     text = chunk.text[start - chunk.start : end - chunk.start]
     before = [s for s in chunk.sentences if s[1] <= start]
-    if before and _POINTS_BACK.match(text):
+    if before and (_POINTS_BACK.match(text) or _refers_back(text)):
         start = before[-1][0]
     return start, chunk.text[start - chunk.start : end - chunk.start]
+
+
+def _refers_back(sentence: str) -> bool:
+    """Whether a person pronoun comes before the first name of the sentence ("Many of you will remember his
+    predecessor, Margaret Lyle, …"): whom it means is in the sentence before."""
+    pronoun = _PERSON_PRONOUN.search(sentence)
+    if pronoun is None:
+        return False
+    name = _NAME.search(sentence)
+    return name is not None and pronoun.start() < name.start()
 
 
 def _phrase_holder(question: str, ranked: Sequence[Candidate], floor: float) -> Candidate | None:
