@@ -48,3 +48,11 @@ def test_a_row_with_several_figures_and_no_named_column_has_no_short_answer():
     assert asked_cell("How many checks were there in Florida?", row, "number") is None  # not the first figure
     assert row[slice(*asked_cell("How many long gun checks in Florida?", row, "number"))] == "28,981"
     assert asked_cell("How many long gun checks in Texas?", row, "number") is None  # another row
+
+
+def test_how_long_names_a_time_column():
+    from rag.answer.tables import named_cell
+
+    row = "hypergrep — Command: hgrep -n -w '[A-Z]+_SUSPEND'; Line count: 536; Time: 0.167s (2.04x)"
+    assert row[slice(*named_cell("How long did hypergrep take?", row, "number"))] == "0.167s (2.04x)"
+    assert row[slice(*named_cell("How many lines did hypergrep report?", row, "number"))] == "536"

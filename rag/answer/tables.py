@@ -33,7 +33,7 @@ _IGNORED = frozenset(
 
 
 _MEASURES = {
-    "long": ("length", "duration"),
+    "long": ("length", "duration", "time"),
     "far": ("distance",),
     "tall": ("height",),
     "high": ("height",),
