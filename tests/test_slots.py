@@ -128,3 +128,11 @@ def test_a_phrase_of_a_sentence_that_says_the_relation_is_strong_a_lone_one_is_w
 )
 def test_a_sentence_whose_phrases_all_have_another_form_than_asked(question, sentence, kind, wrong):
     assert wrong_form(question, sentence, kind) is wrong
+
+
+def test_a_vague_date_is_no_other_form_and_a_misread_verb_is_the_relation():
+    assert not wrong_form("When will Mill Lane be resurfaced?", "It is in this year's programme.", "date")
+    slot = find_slot(
+        "How much will the resurfacing of Mill Lane cost?", "The estimated cost of the scheme is £48,500.", "number"
+    )
+    assert slot is not None and slot.strong  # "cost", which the small model reads as a noun in the question

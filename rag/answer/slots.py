@@ -49,6 +49,8 @@ _TITLES = frozenset(re.findall(r"\w+", "dr mr mrs ms miss sir dame lord lady pro
 _FORMER = frozenset(re.findall(r"\w+", "former previous retired retiring outgoing late predecessor"))
 _ANY_ROLE = frozenset(re.findall(r"\w+", "new current present acting interim the our their its much many"))
 _TAKES_POST = frozenset(re.findall(r"\w+", "elect appoint succeed replace join become name hire choose vote promote"))
+_RELATIVE = re.compile(r"\b(this|last|next)\b", re.I)
+_WAITING_AUX = frozenset(re.findall(r"\w+", "will would did does do can could should shall may might must"))
 _COPULAS = frozenset(re.findall(r"\w+", "be have do get"))  # a root verb that says nothing of the slot
 _PAST = re.compile(r"\b(was|were|had|before|previous|former|predecessor|until|first|original)\b", re.I)
 _WHEN = re.compile(  # a date that says when: "year" or "that week" does not
@@ -131,6 +133,8 @@ def wrong_form(question: str, sentence: str, kind: str) -> bool:
     doc = parse(sentence)
     found = [_entity(doc, span) for span, _ in scored_phrases(question, sentence, kind)]
     found = [e for e in found if e is not None]
+    if kind == "date":  # "this year's programme" says when, vaguely: not another form
+        found = [e for e in found if not _RELATIVE.search(e.doc[max(e.start - 1, 0) : e.end].text)]
     return bool(found) and not any(_fits(question, e, kind) for e in found)
 
 
@@ -316,7 +320,7 @@ def _question(question: str) -> _Asked:
             for t in doc
             if t.pos_ == "VERB" and t.lemma_.lower() not in _LIGHT_VERBS and t.lower_ not in _WH and t.dep_ != "aux"
         ]
-    verbs = measure + verbs
+    verbs = measure + (verbs or _misread_verb(doc))
     past = bool(_PAST.search(question))
     new = bool(re.search(r"\bnew\b", question, re.I))
     if verbs:
@@ -344,6 +348,15 @@ def _question(question: str) -> _Asked:
         return _Asked(lemmas, counted, role=copular, past=past, modifiers=modifiers, kind=kind_noun, new=new)
     names = tuple(t.lemma_.lower() for t in doc if t.pos_ == "PROPN" and t.i > 0)
     return _Asked(names, counted, past=past, kind=kind_noun)
+
+
+def _misread_verb(doc: Any) -> list[str]:
+    """The question's last word when the small model took it for a noun though an auxiliary waits for a verb
+    ("How much will the resurfacing cost?": "cost"), as a one-lemma list; else []."""
+    words = [t for t in doc if not t.is_punct]
+    if len(words) < 3 or words[-1].pos_ != "NOUN" or not any(t.lower_ in _WAITING_AUX for t in words[1:-1]):
+        return []
+    return [words[-1].lemma_.lower()]
 
 
 def _asked_type(doc: Any) -> str:
