@@ -285,3 +285,27 @@ def test_a_list_under_a_heading_that_names_the_question_is_quoted_whole(make_ass
 def test_a_sentence_whose_person_pronoun_comes_before_its_names_points_back(sentence, back):
     extractive = importlib.import_module("rag.answer.extractive")
     assert extractive._refers_back(sentence) is back
+
+
+LETTER = (
+    "Dear Mr Denby,\n\n"
+    "Mill Lane, Linthwaite: carriageway resurfacing\n\n"
+    "Thank you for your letter about the condition of Mill Lane. I am pleased to confirm that its resurfacing has "
+    "been included in this year's programme. A copy of the programme is attached as Appendix A.\n\n"
+    "Yours sincerely,\n\n"
+    "Priya Natarajan\n\n"
+    "Area Highways Engineer\n"
+)
+
+
+def test_a_signature_says_who_holds_the_role_and_an_appendix_is_nobody(make_assistant, tmp_path):
+    """A letter's signature ("Priya Natarajan" over "Area Highways Engineer") is one span that answers who holds
+    the role; "Appendix A", which the small model tags as a person, never does."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "letter.md").write_text(LETTER, encoding="utf-8")
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "docs"])
+    answer = assistant.answer("Who is the Area Highways Engineer?")
+    assert not answer.abstained and any("Priya Natarajan" in c.quote for c in answer.citations)
+    assert answer.short is None or answer.short.text == "Priya Natarajan"
+    assert find_phrase("Who sent the programme?", "A copy is attached as Appendix A.", "person") is None

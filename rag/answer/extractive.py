@@ -74,6 +74,8 @@ _ASKS_HEADING = re.compile(
     re.I,
 )
 _SUBTITLE = re.compile(r"[ \t]*\n+[ \t]*([^\n]{1,100}?)[ \t]*(?=\n|$)")
+_NAME_LINE = re.compile(r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Professor|Sir|Dame)\.? )?[A-Z][\w’'-]+(?: [A-Z][\w’'.-]*){1,3}")
+_TITLE_LINE = re.compile(r"[A-Z][\w’'-]*(?: (?:[A-Z][\w’'-]*|of|and|for|the|&)){0,6}")
 _PERSON_PRONOUN = re.compile(r"\b(he|she|his|her|him|hers)\b", re.I)
 _POINTS_BACK = re.compile(
     r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|however|but|also|moreover|meanwhile|still|"
@@ -398,9 +400,16 @@ def _with_referent(passage: Passage, start: int, end: int) -> tuple[int, str]:
     chunk = passage.chunk
     text = chunk.text[start - chunk.start : end - chunk.start]
     before = [s for s in chunk.sentences if s[1] <= start]
-    if before and (_POINTS_BACK.match(text) or _refers_back(text)):
+    if before and (_POINTS_BACK.match(text) or _refers_back(text) or _signed(chunk, before[-1], text)):
         start = before[-1][0]
     return start, chunk.text[start - chunk.start : end - chunk.start]
+
+
+def _signed(chunk: Chunk, before: tuple[int, int], line: str) -> bool:
+    """Whether the line is a bare title under a bare name ("Priya Natarajan" over "Area Highways Engineer": a
+    letter's signature, a memo's "From" block): the two say who holds the role only together."""
+    name = chunk.text[before[0] - chunk.start : before[1] - chunk.start]
+    return bool(_TITLE_LINE.fullmatch(line.strip()) and _NAME_LINE.fullmatch(name.strip()))
 
 
 def _refers_back(sentence: str) -> bool:

@@ -47,6 +47,9 @@ LABELS: dict[str, tuple[str, ...]] = {
     "number": ("MONEY", "QUANTITY", "PERCENT", "CARDINAL", "DATE"),  # "how long": a duration is a DATE
 }
 _WORD = re.compile(r"\w+")
+_DOCUMENT_PART = re.compile(
+    r"(appendix|annex|schedule|table|figure|fig|section|chapter|part|page|item)\b\.?\s*\w{0,4}\.?$", re.I
+)  # "Appendix A", "Table 2": a part of a document, whatever entity type the small model gives it
 # A DATE that answers a number question: a duration or an age ("63 days", "five years"), not "1941" or "19th-century"
 _DURATION = re.compile(
     r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|[a-z]+ty|a few|several)"
@@ -176,7 +179,10 @@ def parse(sentence: str) -> Any:
 
 def _may_answer(entity: Any, kind: str) -> bool:
     """Whether an entity of one of the kind's types can answer: a DATE answers a number question only when it is a
-    duration or an age ("How many years…": "five years", not "1941"; "How many treaties…": not "December 2000")."""
+    duration or an age ("How many years…": "five years", not "1941"; "How many treaties…": not "December 2000");
+    a part of a document ("Appendix A", which the small model may take for a person) answers nothing."""
+    if _DOCUMENT_PART.match(entity.text):
+        return False
     return kind != "number" or entity.label_ != "DATE" or bool(_DURATION.search(entity.text))
 
 
