@@ -11,6 +11,7 @@ out answering (`rag.chain`) and any HTML or Gradio (`ui/`).
 from __future__ import annotations
 
 import bisect
+import html
 import json
 import re
 import threading
@@ -250,7 +251,7 @@ def to_markdown(turns: Sequence[Turn], title: str = "Conversation") -> str:
         Error: nothing is indexed yet
         <BLANKLINE>
     """
-    lines = [f"# {title}", ""]
+    lines = [f"# {_one_line(title)}", ""]
     for number, turn in enumerate(turns, start=1):
         lines += [f"## {number}. {_one_line(turn.question)}", ""]
         answer = turn.answer
@@ -266,12 +267,12 @@ def to_markdown(turns: Sequence[Turn], title: str = "Conversation") -> str:
                 for _, passage in answer.nearest():
                     chunk = passage.chunk
                     where = with_offsets(passage_location(chunk, turn.paragraphs), chunk.start, chunk.end)
-                    lines.append(f"- {chunk.source} ({where}): “{_shorten(chunk.text)}”")
+                    lines.append(f"- {_one_line(chunk.source)} ({where}): “{_shorten(chunk.text)}”")
                 lines.append("")
             continue
         lines += ["Sources:", ""]
         lines += [
-            f"- [{c.n}] {c.source} ({with_offsets(citation_location(c, turn.paragraphs), c.start, c.end)}): "
+            f"- [{c.n}] {_one_line(c.source)} ({with_offsets(citation_location(c, turn.paragraphs), c.start, c.end)}): "
             f"“{_one_line(c.quote)}”"
             for c in answer.citations
         ]
@@ -280,9 +281,10 @@ def to_markdown(turns: Sequence[Turn], title: str = "Conversation") -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """The text on one line with `<`, `>` and `&` escaped: a document's `<script>` stays text in any Markdown viewer."""
+    return html.escape(" ".join(text.split()), quote=False)
 
 
 def _shorten(text: str, limit: int = 300) -> str:
-    text = _one_line(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    text = " ".join(text.split())
+    return _one_line(text if len(text) <= limit else text[: limit - 1].rstrip() + "…")

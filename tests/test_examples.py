@@ -247,7 +247,8 @@ def test_overview_names_a_few_documents_and_counts_the_rest():
     documents["uploads/x.txt"] = Info(source="uploads/x.txt", title="x")  # a title that is only the file's stem
     shown = render.overview_html(documents)
     assert shown.startswith('<p class="overview"><b>7 documents:</b> ')
-    assert shown.endswith("and 3 more</p>") and shown.count('class="doc-name"') == render.OVERVIEW_NAMES
+    assert shown.endswith("</span> and 3 more</p>") and shown.count('class="doc-name"') == render.OVERVIEW_NAMES
+    assert " and and " not in shown
     assert "Doc 1" in shown and "Doc 6" not in shown
     assert render.overview_html({"a<b>.md": Info(source="a<b>.md", title="")}).count("a&lt;b&gt;.md") == 2
 

@@ -111,9 +111,18 @@ def test_markdown_export_lists_sources_and_nearest_text():
     chunk = Chunk("c9", "Nearby text\nthat does not answer.", "b.md", 10, 42)
     abstained = Answer("Capital?", "The documents don't say.", True, (), (Passage(chunk, 0.2),))
     text = to_markdown([Turn("q?", hostile_answer(page=4)), Turn("Capital?", abstained), Turn("z?", error="bad")])
-    assert "## 1. q?" in text and "- [1] evil <doc>.pdf (page 4, chars " in text
+    assert "## 1. q?" in text and "- [1] evil &lt;doc&gt;.pdf (page 4, chars " in text
     assert "Nearest text found" in text and "- b.md (chars 10–42): “Nearby text that does not answer.”" in text
     assert "## 3. z?\n\nError: bad" in text
+
+
+def test_markdown_export_escapes_a_documents_html():
+    chunk = Chunk("c1", "Before <script>alert(1)</script> after.", "x.html", 0, 39)
+    quoted = Citation(1, "x.html", 0, 39, chunk.text, None, "c1")
+    answer = Answer("q?", "Before <script>alert(1)</script> after. [1]", False, (quoted,), (Passage(chunk, 0.9),))
+    text = to_markdown([Turn("<b>q</b>?", answer)])
+    assert "<script>" not in text and "<b>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
 def test_feedback_log_appends_whole_lines_from_many_threads(tmp_path):
@@ -197,7 +206,7 @@ def test_locations_are_in_words_with_the_offsets_in_tooltips_and_the_export():
     assert f'<span class="where" title="{offsets}">paragraph 3 · Causes</span>' in panel
     bubble = render.turn_markdown(turn, 0)
     assert f'title="notes &lt;1&gt;.txt, paragraph 3 · Causes, {offsets}"' in bubble
-    assert f"- [1] notes <1>.txt (paragraph 3 · Causes, {offsets}): “Cited here.”" in to_markdown([turn])
+    assert f"- [1] notes &lt;1&gt;.txt (paragraph 3 · Causes, {offsets}): “Cited here.”" in to_markdown([turn])
     assert 'class="where" title="chars 112–164">page 4</span>' in render.sources_html([Turn("q?", hostile_answer(4))])
     # Two quotes of one passage in different paragraphs: each after its [n], one tooltip with both offsets.
     text = "A one.\n\nB two."

@@ -292,7 +292,7 @@ def overview_html(documents: Mapping[str, object]) -> str:
     ]
     more = len(infos) - len(names)
     if more:
-        names.append(f"and {more} more")
+        names.append(f"{more} more")
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     count = f"{len(infos)} document{'' if len(infos) == 1 else 's'}"
     return f'<p class="overview"><b>{count}:</b> {listed}</p>'
