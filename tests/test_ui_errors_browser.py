@@ -66,6 +66,13 @@ def seed_app(make_assistant):
         yield assistant, url
 
 
+UNBROKEN_LINES = """selector => {
+  const range = document.createRange();
+  range.selectNodeContents(document.querySelector(selector));
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+}"""  # how many lines a cell's text takes
+
+
 def warning(page: Page, text: str):
     """The warning toast showing `text` (a warning, not an error toast), once it has slid in."""
     toast = page.locator("[data-testid=toast-body].warning", has_text=text)
@@ -134,6 +141,11 @@ def test_remove_with_nothing_chosen_warns_and_a_removal_updates_the_page(
     expect(row).not_to_contain_text("added")
     expect(page.locator("#restrict")).not_to_contain_text("port-zephyr")
     page.screenshot(path=shots / "02-removed.png", full_page=True)
+    size = page.viewport_size
+    page.set_viewport_size({"width": 360, "height": 800})  # the result's word stays whole on a small phone
+    lines = page.evaluate(UNBROKEN_LINES, "#upload-results tr.removed td:nth-child(2)")
+    page.set_viewport_size(size)
+    assert lines == 1, lines
 
     # The status line goes once the user moves on (here: picks another document to remove).
     page.click("#remove-choice input", timeout=CLICKABLE)

@@ -386,6 +386,7 @@ table.docs th, table.docs td, table.uploads th, table.uploads td {
   border: 1px solid var(--border-color-primary); padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
 table.docs th, table.uploads th { font-weight: 600; background: var(--background-fill-secondary); }
 table.docs td, table.uploads td { overflow-wrap: anywhere; }
+table.uploads td:nth-child(2) { overflow-wrap: normal; word-break: keep-all; }  /* "removed", never "remove/d" */
 #active-filter { font-size: 0.9em; color: var(--body-text-color-subdued); }
 /* Tables and lists in a card or the viewer (ui.viewer.marked_html): a wide table scrolls inside its card; a cited
    row is highlighted whole, like a cited sentence (dark text on yellow in both themes). */
