@@ -25,6 +25,20 @@ UNANSWERABLE = "What is the capital of Peru?"
 VISIBLE = ":visible"
 
 
+_SCROLLER = """first => {
+  let e = first.parentElement;
+  while (e && !(e.scrollHeight > e.clientHeight && /(auto|scroll)/.test(getComputedStyle(e).overflowY))) {
+    e = e.parentElement;
+  }
+  return e;
+}"""
+NEWEST_SHOWN = f"""first => {{
+  const box = ({_SCROLLER})(first);
+  return {{top: first.getBoundingClientRect().top, height: window.innerHeight,
+           box: box ? box.getBoundingClientRect().top : null}};
+}}"""  # where the newest answer's sources are in the window, and the top of the panel's scrolled view
+
+
 def pick(page: Page, dropdown: str, name: str) -> None:
     """Choose `name` in a Gradio dropdown."""
     page.click(f"{dropdown} input", timeout=CLICKABLE)
@@ -112,10 +126,20 @@ def test_chat_without_visual_glitches(browser_page: Page, seed_app, request):
     page.mouse.wheel(0, -5000)  # the reader scrolls up to an earlier answer
     expect(page.locator('#chat button[aria-label="Scroll down"]' + VISIBLE)).to_have_count(1)
     assert page.eval_on_selector("#chat .bubble-wrap", "log => log.scrollTop") < 50
+    for link in reversed(page.locator('#chat .bot-row a[href^="#src-"]').all()):  # earlier answers' sources opened,
+        link.click()  # the first answer's quote (far down the panel) clicked last
+        page.wait_for_timeout(300)
+    page.wait_for_timeout(800)  # the smooth scroll to the last quote clicked
+    before = page.eval_on_selector("#sources details.turn-sources", NEWEST_SHOWN)
+    assert before["top"] < -100, f"the sources panel should be scrolled down to an earlier quote ({before})"
     ask(page, "What does the agreement reportedly not include?")
     page.wait_for_timeout(1000)
     newest = last_answer(page)
     expect(newest).to_contain_text("[1]")
+    shown = page.eval_on_selector("#sources details.turn-sources", NEWEST_SHOWN)
+    assert 0 <= shown["top"] < shown["height"], f"the new answer's sources are out of sight: {shown}"
+    assert shown["box"] is None or abs(shown["top"] - shown["box"]) < 5, f"the panel stayed scrolled: {shown}"
+    expect(page.locator("#sources details.turn-sources").first).to_contain_text("reportedly not include")
     top, height, shown = page.eval_on_selector(
         "#chat .bubble-wrap", "log => [log.scrollTop, log.scrollHeight, log.clientHeight]"
     )

@@ -440,6 +440,25 @@ function showNewest() {
   if (log) log.scrollTop = log.scrollHeight;
 }
 function askedSoon() { for (const ms of [50, 300, 800]) setTimeout(showNewest, ms); }
+// A new answer's sources (the panel's first section) are scrolled into its view, wherever a citation click left it.
+function scroller(element) {
+  for (let e = element.parentElement; e; e = e.parentElement) {
+    if (e.scrollHeight > e.clientHeight && /(auto|scroll)/.test(getComputedStyle(e).overflowY)) return e;
+  }
+  return null;
+}
+let newestSources = null;
+new MutationObserver(() => {
+  const first = document.querySelector("#sources details.turn-sources");
+  const key = first && first.id + ":" + first.querySelector("summary").textContent;
+  if (!first || key === newestSources) return;
+  newestSources = key;
+  const box = scroller(first);
+  if (box) box.scrollTop += first.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  const chat = document.querySelector("#chat"), top = first.getBoundingClientRect().top;
+  const beside = chat && first.getBoundingClientRect().left >= chat.getBoundingClientRect().right - 1;
+  if (beside && top < 0) window.scrollBy(0, top - 8);  // beside the chat (not below it, on a phone): in sight
+}).observe(document.documentElement, {childList: true, subtree: true});
 document.addEventListener("click", (event) => {
   if (event.target.closest && event.target.closest("#ask")) askedSoon();
 }, true);
