@@ -350,14 +350,16 @@ def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:
     - `SLOT_BONUS` onto a prose sentence, about what was asked (no penalty of its own), whose phrase fills the
       question's slot (`slots.find_slot`, strong): "I reckon I saved £1,150" answers "How much did Ellen save?"
       although it shares one word with it. Not when a table row holds the cell the question names (`ROW_BONUS`):
-      the row answers, beside a sentence that speaks of the same thing ("up to a maximum of 32 days").
+      the row answers, beside a sentence that speaks of the same thing ("up to a maximum of 32 days"); nor for a
+      question that names nothing but its relation ("How much did it total?" asked alone).
     Checked best first, until the best checked one outranks the rest even with the bonus, so one or two sentences
     are parsed, not all."""
     kind = asked_kind(question)
     if kind is None:
         return ranked
     penalize = kind != "person" or _ASKS_WHO_HOLDS.match(question)
-    bonus = SLOT_BONUS if all(c.penalty >= 0 for c in ranked[:RERANK]) else 0.0  # a named cell outranks prose
+    named = len(set(content_terms(question)) - {"much", "mani"}) > 1  # "How much did it total?": its relation alone
+    bonus = SLOT_BONUS if named and all(c.penalty >= 0 for c in ranked[:RERANK]) else 0.0  # a named cell first
     checked: list[Candidate] = []
     for at, candidate in enumerate(ranked):
         if checked and max(c.score for c in checked) >= candidate.score + bonus:
