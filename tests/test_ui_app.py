@@ -330,13 +330,3 @@ def test_only_answers_offer_thumbs(seed_page):
     turns = [*turns, Turn("?", error="the index failed")]
     bots = [m["content"] for m in render.chat_messages(turns, pending="next")][1::2]
     assert [NO_RATING in content for content in bots] == [False, True, True, True]  # answer, refusal, error, pending
-
-
-def test_the_lists_are_sent_again_only_when_the_index_changed(page, tmp_path):
-    version, overview, table, _, _ = page.follow_index(None)
-    assert isinstance(version, int) and "us-ukraine-minerals-agreement.txt" in table and "1 document" in overview
-    assert page.follow_index(version) == (SKIP,) * 5  # unchanged: nothing is sent
-    page.assistant.ingest([write_fact_document(tmp_path / "more").parent])
-    newer, overview, table, removable, _ = page.follow_index(version)
-    assert newer > version and "port-zephyr.md" in table and "2 documents" in overview
-    assert "port-zephyr.md" in removable["choices"] or ("port-zephyr.md", "port-zephyr.md") in removable["choices"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import logging
-import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -48,7 +47,6 @@ CHAT_CONCURRENCY = 8  # chat requests answered at once; the rest wait in Gradio'
 CHAT_OUTPUTS = 4  # question box, chat, turns, sources panel
 EXAMPLES = 3  # example questions under the question box
 PROGRESS_EVERY_S = 0.5  # how often an upload's progress is shown while it indexes
-FOLLOW_EVERY_S = 3.0  # how often the page looks whether the index changed (another process's `rag ingest`)
 
 
 def warn(message: str, title: str = "Warning") -> None:
@@ -283,24 +281,6 @@ class ChatPage:
             gr.update(choices=names, value=None),
             gr.update(choices=names, value=kept),
         )
-
-    def follow_index(self, shown: int | None, restrict: Sequence[str] | None = None) -> tuple[Any, ...]:
-        """The page's lists as the index is now, when it changed since the page showed version `shown` (by this
-        page, the API or another process: a `rag ingest` meanwhile).
-
-        Returns (version, overview, documents table, remove choices, restrict choices), every one unchanged when the
-        index did not change or cannot be read. The question box is none of them: what the user types stays.
-        """
-        try:
-            self.assistant.refresh()  # another process's change is reloaded for answers too
-            version = self.assistant.store.manifest.version()
-            if version == shown:
-                return skipped(5)
-            overview = render.overview_html(self.assistant.sources())
-        except (RagError, OSError, sqlite3.Error) as exc:
-            log.warning("cannot follow the index: %s", exc)
-            return skipped(5)
-        return version, overview, *self.documents(restrict)
 
     def upload(self, files: Sequence[str] | None, restrict: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
         """Check uploaded files, index the accepted ones in the background, and yield the per-file results table

@@ -29,7 +29,7 @@ from rag.config import Settings
 from rag.indexing import BackgroundIndexer
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from ui import render, viewer
-from ui.app import CHAT_CONCURRENCY, EXAMPLES, FOLLOW_EVERY_S, ChatPage, answer_modes, mode_help
+from ui.app import CHAT_CONCURRENCY, EXAMPLES, ChatPage, answer_modes, mode_help
 
 
 def build_app(assistant: Assistant, indexer: BackgroundIndexer | None = None) -> gr.Blocks:
@@ -161,15 +161,6 @@ def build_app(assistant: Assistant, indexer: BackgroundIndexer | None = None) ->
         )
         gr.on([new.click, chat.clear], page.close_document, outputs=[document_viewer], api_visibility="private")
         doc_lists = [documents, to_remove, restrict]
-        shown_version = gr.State(None)  # the index's version the lists show; None until the first look
-        gr.Timer(FOLLOW_EVERY_S).tick(
-            page.follow_index,
-            inputs=[shown_version, restrict],
-            outputs=[shown_version, overview, *doc_lists],
-            api_visibility="private",
-            show_progress="hidden",
-            concurrency_limit=None,
-        )
         upload.upload(
             page.upload,
             inputs=[upload, restrict],
