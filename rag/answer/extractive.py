@@ -30,7 +30,7 @@ import numpy as np
 from rag.answer.base import ABSTAIN_TEXT, cite
 from rag.answer.nearmiss import absent_names, mismatch, missing_names, question_names, scope
 from rag.answer.phrases import asked_kind, scored_phrase, scored_phrases, words_shared
-from rag.answer.slots import Slot, find_slot
+from rag.answer.slots import find_slot
 from rag.answer.slots import wrong_form as _wrong_form
 from rag.answer.tables import asked_cell, label_words, named_cell
 from rag.config import Settings
@@ -365,23 +365,23 @@ def _phrase_checked(question: str, ranked: list[Candidate]) -> list[Candidate]:
         if checked and max(c.score for c in checked) >= candidate.score + bonus:
             return sorted(checked + ranked[at:], key=lambda c: -c.score)
         row = _is_row(candidate.passage.chunk, candidate.start, candidate.end)
-        slot = None if row else find_slot(question, candidate.text, kind)
         if penalize and (
             not _names_asked(question, candidate.text, kind)
             or (not row and _wrong_form(question, candidate.text, kind))
         ):
             penalty = NO_HOLDER_PENALTY if kind == "person" else PHRASE_PENALTY
             candidate = replace(candidate, score=candidate.score - penalty)
-        elif bonus and candidate.penalty == 0 and _fills(question, candidate, slot):
+        elif bonus and candidate.penalty == 0 and not row and _fills(question, candidate, kind):
             candidate = replace(candidate, score=candidate.score + bonus)
         checked.append(candidate)
     return sorted(checked, key=lambda c: -c.score)
 
 
-def _fills(question: str, candidate: Candidate, slot: Slot | None) -> bool:
+def _fills(question: str, candidate: Candidate, kind: str) -> bool:
     """Whether the candidate's phrase of the asked kind fills the question's slot (`slots.find_slot`, strong), about
     what the question names (`_about_it`), and is no place or group that only qualifies a noun ("Ward … built the
     Marston branch railway" says nothing of who built the canal)."""
+    slot = find_slot(question, candidate.text, kind)
     if slot is None or not slot.strong or slot.qualifier:
         return False
     return _about_it(question, candidate, candidate.start + slot.span[0], False)
