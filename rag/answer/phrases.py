@@ -57,6 +57,31 @@ _DURATION = re.compile(
     re.I,
 )
 _LINE_BREAK = re.compile(r"[\r\n\t\f\v]")
+_FIGURE_WORD = re.compile(  # a number says a figure; "a few", "several", "many" do not
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundreds?|thousands?|"
+    r"millions?|billions?|trillions?|dozens?|half|quarter|once|twice|single|double|triple)\b",
+    re.I,
+)
+_ASKS_UNIT = re.compile(r"\b(?:what|which) (month|year)\b", re.I)
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+_YEAR_FIGURE = re.compile(r"\b\d{4}\b|'\d\d\b|’\d\d\b")
+_INSTITUTION = re.compile(
+    r"\b(schools?|committee|archive|agency|department|university|college|council|commission|corporation|company|"
+    r"inc|ltd|association|institute|foundation|party|club|group|news|times|post|service)\W*$",
+    re.I,
+)
+_ASKS_REGION = re.compile(  # a region's name, which no institution is ("where" may be "at Hexley Primary School")
+    r"\b(which|what) (\w+ )?(city|country|state|town|region|continent|capital|nation|province|county)\b", re.I
+)
+_ALIASES = {
+    "us": "united states",
+    "usa": "united states",
+    "america": "united states",
+    "united states of america": "united states",
+    "uk": "united kingdom",
+    "britain": "united kingdom",
+    "great britain": "united kingdom",
+}
 _lock = threading.Lock()
 
 
@@ -157,11 +182,13 @@ def scored_phrases(question: str, sentence: str, kind: str) -> list[tuple[tuple[
     key (see `scored_phrase`)."""
     doc = parse(sentence)
     asked = {w.lower() for w in _WORD.findall(question)} | _acronyms(question)
+    forms = _forms(question)
     labels = LABELS[kind]
     segment = _segments(doc)
     scored = []
     for e in doc.ents:
-        if e.label_ in labels and not _named_in(e.text, asked) and _may_answer(e, kind):
+        named = _named_in(e.text, asked) or _form(e.text) in forms
+        if e.label_ in labels and not named and _may_answer(e, kind, question):
             ties = _ties(doc, segment, e, asked)
             qualifies = int(ties == 0 and modifies(e))
             key = PhraseKey(qualifies, labels.index(e.label_), -ties)
@@ -177,13 +204,36 @@ def parse(sentence: str) -> Any:
         return _pipeline()(_LINE_BREAK.sub(" ", sentence))
 
 
-def _may_answer(entity: Any, kind: str) -> bool:
+def _may_answer(entity: Any, kind: str, question: str) -> bool:
     """Whether an entity of one of the kind's types can answer: a DATE answers a number question only when it is a
-    duration or an age ("How many years…": "five years", not "1941"; "How many treaties…": not "December 2000");
-    a part of a document ("Appendix A", which the small model may take for a person) answers nothing."""
-    if _DOCUMENT_PART.match(entity.text):
+    duration or an age ("How many years…": "five years", not "1941"; "How many treaties…": not "December 2000"),
+    and a number only with a figure ("just a few months" says none); "which month" takes a month, "what year" a
+    year ("Tuesday" is no year); a city, country or state is no institution ("Columbus City Schools", "the Gun
+    Violence Archive") and an organisation passes for one only as a single word ("Crimea", not "Olaf Scholz"); a
+    part of a document ("Appendix A", which the small model may take for a person) answers nothing."""
+    text = entity.text
+    if _DOCUMENT_PART.match(text):
         return False
-    return kind != "number" or entity.label_ != "DATE" or bool(_DURATION.search(entity.text))
+    if kind == "number":
+        return bool(_FIGURE_WORD.search(text)) and (entity.label_ != "DATE" or bool(_DURATION.search(text)))
+    if kind == "date" and (unit := _ASKS_UNIT.search(question)):
+        return bool((_MONTH if unit.group(1).lower() == "month" else _YEAR_FIGURE).search(text))
+    if kind == "place" and _ASKS_REGION.search(question):
+        return not _INSTITUTION.search(text) and (entity.label_ != "ORG" or len(entity) == 1)
+    return True
+
+
+def _forms(question: str) -> set[str]:
+    """The question's runs of one to three words in the form `_form` gives them ("the U.S." → "united states")."""
+    words = _WORD.findall(question.replace(".", ""))
+    return {_form(" ".join(words[i : i + n])) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+
+
+def _form(name: str) -> str:
+    """A place name in one spelling: lower case, without dots, apostrophes or a leading "the", aliases joined
+    ("US", "U.S.", "USA", "America" → "united states"), so a question's "U.S." is not answered by "US"."""
+    name = re.sub(r"^the\s+", "", re.sub(r"[.’']", "", name).lower().strip())
+    return _ALIASES.get(name, name)
 
 
 def modifies(entity: Any) -> bool:
