@@ -1,14 +1,16 @@
 """The real-document suite (eval/realdocs: PDFs with wide tables, footnotes and running footers, scans, .docx with
 tables and lists, saved web pages, READMEs with badges) goes through `run_suite` as `rag eval` does, on one fresh
 index: the expected string is inside a retrieved passage for at least 90% of the answerable questions, every file is
-indexed with nothing left out, every citation quotes the exact text it points at, a short answer shown is the
-expected one for all but 3% of the questions, and answers and abstentions hold today's levels.
+indexed with nothing left out, the vector search finds the exact nearest chunks, every citation quotes the exact
+text it points at, a short answer shown is the expected one for all but 3% of the questions, and answers and
+abstentions reach the targets of #29.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag import Assistant, Settings
@@ -73,14 +75,29 @@ def test_a_short_answer_is_right_or_absent(run):
 
 
 def test_answers_and_abstentions_reach_the_issues_targets(run):
-    """The targets of issue #29: answerable 85%, near misses abstained 85%, table questions 80%. Answered right
-    after the ingest, in its process, one table question's passage is not retrieved ("Where is the safety
-    briefing?": 66 of 78, 0.846); the same index reopened answers 67 (0.859, eval/reports/realdocs). The floor is
-    that of the ingesting process until the difference is found."""
+    """The targets of issue #29: answerable 85%, near misses abstained 85%, table questions 80%, answered in the
+    process that has just ingested the files."""
     _, _, _, summary = run
-    assert summary["answer_accuracy"] >= 0.84
+    assert summary["answer_accuracy"] >= 0.85
     assert summary["abstention_rate"] >= 0.85
     assert summary["by_kind"]["table"]["answer_accuracy"] >= 0.80
+
+
+def test_the_vector_search_finds_the_exact_nearest_chunks(run):
+    """Chroma's HNSW index is approximate: at its default search breadth it missed one of the exact five nearest
+    chunks within its top 20 for some question in most builds of this index (the safety briefing's row, found only
+    once the index was reopened). Every question's exact top 5 (all stored vectors, numpy) is in the store's top 20."""
+    assistant, _, _, _ = run
+    store = assistant.store
+    stored = store.collection.get(include=["embeddings"])
+    ids, matrix = stored["ids"], np.asarray(stored["embeddings"], dtype=np.float32)
+    missed = []
+    for item in load_suite(REALDOCS / "suite.jsonl"):
+        vector = store.embeddings.embed_query(item.question)
+        exact = [ids[i] for i in np.argsort(-(matrix @ np.asarray(vector, dtype=np.float32)))[:5]]
+        found = {chunk.id for chunk, _ in store.dense_search(vector, 20)}
+        missed += [f"{item.id}: {i}" for i in exact if i not in found]
+    assert missed == []
 
 
 def test_the_suite_is_what_it_claims():

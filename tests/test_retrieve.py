@@ -3,6 +3,7 @@
 import numpy as np
 
 from rag.retrieve import document_to_passage, drop_overlaps, fuse, passage_to_document
+from rag.store import HNSW
 from rag.types import Chunk, Passage
 from tests.conftest import SEED
 
@@ -75,3 +76,18 @@ def test_question_searched_with_is_not_embedded_again_for_the_answerer(embedding
     sent.clear()
     embeddings.encode(["Another question?", sentence])
     assert sent == ["Another question?", sentence]
+
+
+def test_an_index_made_with_chromas_default_search_breadth_is_searched_wider(tmp_path, make_assistant):
+    """Collections are made with `HNSW`'s search breadth; one made before (Chroma's default, 100) is widened when
+    opened, its records untouched, so the nearest chunks are found whichever build made the index."""
+    assistant = make_assistant()
+    assistant.ingest([SEED])
+    assert assistant.store.collection.configuration["hnsw"]["ef_search"] == HNSW["ef_search"]
+    count = assistant.store.collection.count()
+    assistant.store.collection.modify(configuration={"hnsw": {"ef_search": 100}})  # as an older version made it
+
+    reopened = make_assistant()
+    assert reopened.store.collection.configuration["hnsw"]["ef_search"] == HNSW["ef_search"]
+    assert reopened.store.collection.count() == count
+    assert reopened.answer("Who signed the agreement on behalf of Ukraine?").citations

@@ -4,6 +4,7 @@ import chromadb
 import pytest
 
 from rag.errors import ConfigError
+from rag.store import HNSW
 from tests.conftest import SEED
 
 
@@ -18,6 +19,7 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server, tmp_path, make
     host, port = chroma_server.removeprefix("http://").split(":")
     remote = chromadb.HttpClient(host=host, port=int(port)).get_collection("server-test")
     assert remote.count() == assistant.store.count() > 0
+    assert remote.configuration["hnsw"]["ef_search"] == HNSW["ef_search"]  # the server searches as wide
 
     again = make_assistant(chroma_url=chroma_server, collection="server-test")  # a second client sees the index
     assert again.ingest([SEED]).count("unchanged") == 1
