@@ -330,3 +330,19 @@ def test_only_answers_offer_thumbs(seed_page):
     turns = [*turns, Turn("?", error="the index failed")]
     bots = [m["content"] for m in render.chat_messages(turns, pending="next")][1::2]
     assert [NO_RATING in content for content in bots] == [False, True, True, True]  # answer, refusal, error, pending
+
+
+def test_the_lists_are_sent_again_only_when_the_documents_changed(page, tmp_path):
+    shown = page.shown_index()
+    assert page.follow_index(shown) == (SKIP,) * 5  # unchanged: nothing is sent
+    page.assistant.store.manifest.forget("no-such-version")  # a new version, the same documents
+    bumped = page.follow_index(shown)
+    assert bumped[0][0] > shown[0] and bumped[1:] == (SKIP,) * 4  # the selectors are left alone
+    first, overview, table, _, _ = page.follow_index(None)  # a page that could not read the index on load
+    assert first == page.shown_index() and "us-ukraine-minerals-agreement.txt" in table and "1 document" in overview
+    page.assistant.ingest([write_fact_document(tmp_path / "more").parent])
+    seed = "us-ukraine-minerals-agreement.txt"
+    newer, overview, table, removable, restrict = page.follow_index(shown, [seed], seed)
+    assert newer[0] > shown[0] and "port-zephyr.md" in table and "2 documents" in overview
+    assert "port-zephyr.md" in str(removable["choices"])
+    assert removable["value"] == seed and restrict["value"] == [seed]  # choices being made are kept

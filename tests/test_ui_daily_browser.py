@@ -186,3 +186,30 @@ def test_light_and_dark_pages(browser_page: Page, seed_app, theme, request):
     if not readme.exists() or os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":
         readme.parent.mkdir(exist_ok=True)
         page.screenshot(path=readme)
+
+
+def test_the_lists_follow_an_ingest_by_another_process(browser_page: Page, seed_app, tmp_path, request):
+    """A `rag ingest` in another process while a question is being typed: within a few seconds the header, the
+    documents table and the remove and restrict choices name the new document, and the typed text is intact."""
+    from tests.test_two_processes import rag
+
+    shots = shots_for(request)
+    assistant, url = seed_app
+    page = browser_page
+    page.goto(url)
+    expect(page.locator("#overview")).not_to_contain_text("Port Zephyr")
+    page.click("#question textarea")
+    page.keyboard.type("Who keeps the lamp at")
+    folder = write_fact_document(tmp_path / "elsewhere").parent
+    done = rag("ingest", str(folder), "--data-dir", str(assistant.settings.data_dir))
+    assert done.returncode == 0, done.stderr
+    expect(page.locator("#overview")).to_contain_text("Port Zephyr", timeout=15_000)
+    expect(page.locator("#documents")).to_contain_text("port-zephyr.md")
+    assert page.input_value("#question textarea") == "Who keeps the lamp at"
+    pick(page, "#remove-choice", "port-zephyr")  # the remove choices know it
+    page.keyboard.press("Escape")
+    page.click("#settings")
+    pick(page, "#restrict", "port-zephyr")  # and so do the restrict choices
+    page.keyboard.press("Escape")
+    expect(page.locator("#active-filter")).to_contain_text("port-zephyr.md")
+    page.screenshot(path=shots / "01-followed.png")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -47,11 +48,17 @@ CHAT_CONCURRENCY = 8  # chat requests answered at once; the rest wait in Gradio'
 CHAT_OUTPUTS = 4  # question box, chat, turns, sources panel
 EXAMPLES = 3  # example questions under the question box
 PROGRESS_EVERY_S = 0.5  # how often an upload's progress is shown while it indexes
+FOLLOW_EVERY_S = 3.0  # how often the page looks whether the index changed (another process's `rag ingest`)
 
 
 def warn(message: str, title: str = "Warning") -> None:
     """A short toast for the user (a mistake, or an error shown elsewhere too); nothing else on the page changes."""
     gr.Warning(html.escape(message, quote=False), title=title)
+
+
+def _versions(documents: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Each document's name and indexed version: what the page's lists are drawn from."""
+    return tuple(sorted((name, info.gen) for name, info in documents.items()))
 
 
 def skipped(count: int) -> tuple[dict, ...]:
@@ -279,6 +286,49 @@ class ChatPage:
         return (
             render.documents_html(documents),
             gr.update(choices=names, value=None),
+            gr.update(choices=names, value=kept),
+        )
+
+    def shown_index(self) -> tuple[int, tuple[tuple[str, str], ...]] | None:
+        """What the page's lists show when it loads: the index's version and its documents' versions (None when
+        the index cannot be read; the first look of `follow_index` then sends them)."""
+        try:
+            return self.assistant.store.manifest.version(), _versions(self.assistant.sources())
+        except (RagError, OSError, sqlite3.Error) as exc:
+            log.warning("cannot read the index: %s", exc)
+            return None
+
+    def follow_index(
+        self, shown: tuple | None, restrict: Sequence[str] | None = None, chosen: str | None = None
+    ) -> tuple[Any, ...]:
+        """The page's lists as the index is now, when its documents changed since the page showed `shown` (see
+        `shown_index`; changed by this page, the API or another process: a `rag ingest` meanwhile).
+
+        Returns (shown, overview, documents table, remove choices, restrict choices). Nothing is sent when the
+        index's version is the one shown, nor, beyond the new version, when only its bookkeeping changed (the same
+        documents in the same versions): a choice being made in the selectors is left alone. The question box is
+        none of them: what the user types stays, and so do the documents chosen to restrict to (`restrict`) and
+        to remove (`chosen`) while they are still indexed.
+        """
+        try:
+            self.assistant.refresh()  # another process's change is reloaded for answers too
+            version = self.assistant.store.manifest.version()
+            if shown is not None and version == shown[0]:
+                return skipped(5)
+            documents = self.assistant.sources()
+        except (RagError, OSError, sqlite3.Error) as exc:
+            log.warning("cannot follow the index: %s", exc)
+            return skipped(5)
+        versions = _versions(documents)
+        if shown is not None and versions == shown[1]:
+            return (version, versions), *skipped(4)
+        names = sorted(documents)
+        kept = [name for name in restrict or () if name in documents]
+        return (
+            (version, versions),
+            render.overview_html(documents),
+            render.documents_html(documents),
+            gr.update(choices=names, value=chosen if chosen in documents else None),
             gr.update(choices=names, value=kept),
         )
 

@@ -29,7 +29,7 @@ from rag.config import Settings
 from rag.indexing import BackgroundIndexer
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from ui import render, viewer
-from ui.app import CHAT_CONCURRENCY, EXAMPLES, ChatPage, answer_modes, mode_help
+from ui.app import CHAT_CONCURRENCY, EXAMPLES, FOLLOW_EVERY_S, ChatPage, answer_modes, mode_help
 
 
 def build_app(assistant: Assistant, indexer: BackgroundIndexer | None = None) -> gr.Blocks:
@@ -161,6 +161,15 @@ def build_app(assistant: Assistant, indexer: BackgroundIndexer | None = None) ->
         )
         gr.on([new.click, chat.clear], page.close_document, outputs=[document_viewer], api_visibility="private")
         doc_lists = [documents, to_remove, restrict]
+        shown = gr.State(None)  # what the lists show (`ChatPage.shown_index`), set on load
+        gr.Timer(FOLLOW_EVERY_S).tick(
+            page.follow_index,
+            inputs=[shown, restrict, to_remove],
+            outputs=[shown, overview, *doc_lists],
+            api_visibility="private",
+            show_progress="hidden",
+            concurrency_limit=None,
+        )
         upload.upload(
             page.upload,
             inputs=[upload, restrict],
@@ -185,6 +194,7 @@ def build_app(assistant: Assistant, indexer: BackgroundIndexer | None = None) ->
         to_remove.input(page.clear_status, outputs=[doc_status], api_visibility="private")
         to_remove.input(page.hide, outputs=[confirm_row], api_visibility="private")
         app.load(page.documents, inputs=[restrict], outputs=doc_lists, api_visibility="private")
+        app.load(page.shown_index, outputs=[shown], api_visibility="private")
         # The first view (documents at a glance, example questions) follows the documents table: on load, and
         # whenever an upload or a removal changes the table.
         first_view = [overview, examples_row, *example_buttons]
