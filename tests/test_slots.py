@@ -32,6 +32,18 @@ def short(question: str, sentence: str, kind: str) -> str | None:
             "14 May",
         ),
         ("When did the storm stop fieldwork?", "The storm stopped fieldwork for three days.", "date", None),
+        (  # how much: an amount, not a count of people (a wrong short answer seen through the API)
+            "How much sick leave do Copperleaf staff get?",
+            "We are a design and illustration studio of 38 people, based in the Cornmill building.",
+            "number",
+            None,
+        ),
+        (
+            "How much drinking water was supplied in 2023?",
+            "We supplied 61.8 billion litres of drinking water in 2023.",
+            "number",
+            "61.8 billion litres",
+        ),
         (
             "How many puffin burrows were counted?",
             "Volunteers counted 340 tern nests and 55 puffin burrows.",

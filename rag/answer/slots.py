@@ -43,6 +43,11 @@ _UNITS = {
     "age": r"years?|year-old|months?",
 }
 _ANY_UNIT = "|".join(_UNITS.values())
+_AMOUNT = re.compile(  # what a how-much figure may count: units of any kind ("61.8 billion litres"), not people
+    rf"{_ANY_UNIT}|litres?|liters?|gallons?|barrels?|tonnes?|tons?|kg|kilograms?|grams?|g|lbs?|pounds?|ounces?|oz|"
+    r"acres?|hectares?|ha|kwh|mwh|gwh|twh|watts?|kw|mw|gw|percent|per|points?|dollars?|euros?|pence|cents?|calories",
+    re.I,
+)
 _DIMENSION = {"long": ("length", "time"), "far": ("length",), "tall": ("length",), "high": ("length",), "old": ("age",)}
 _NAME = re.compile(r"\b[A-Z][\w’'-]{2,}")
 _TITLES = frozenset(re.findall(r"\w+", "dr mr mrs ms miss sir dame lord lady professor prof councillor cllr the"))
@@ -392,6 +397,14 @@ def _fits(question: str, entity: Any, kind: str) -> bool:
         return bool(re.search(rf"(?<![^\W\d_])({units})\b", f"{text} {following}", re.I))
     if word == "much" and _MONEY_WORDS.search(question):
         return entity.label_ == "MONEY" or bool(_CURRENCY.search(text))
+    if word == "much":  # an amount, not a count of people or things ("a studio of 38 people" for sick leave)
+        head = entity.root.head
+        return not (
+            entity.label_ == "CARDINAL"
+            and entity.root.dep_ == "nummod"
+            and head.pos_ == "NOUN"
+            and not _AMOUNT.fullmatch(head.text)
+        )
     if word == "many":  # a count: not a share or a sum, nor a number that counts something else than X
         counted = _question(question).counted
         head = entity.root.head
