@@ -105,6 +105,12 @@ HEADING_WITHIN = 200  # characters from a chunk's start where its section's head
 NEARBY = 2  # a sentence holding the asked-for phrase may be cited instead if it scores this close
 
 
+_COUNTS_ASKED = re.compile(  # "what are the two main risks", "which three sites": the count of the things asked for
+    r"^\s*(?:what|which|name|list|give)\b.*?\b(two|three|four|five|six|seven|eight|nine|ten)\s+(?:[a-z]+\s+){0,2}?[a-z]+s\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A sentence of a retrieved passage with its evidence score."""
@@ -129,6 +135,19 @@ def _function_words() -> frozenset[str]:
 def content_terms(text: str) -> list[str]:
     """The stems coverage counts: `rag.lexical.tokenize` without function words."""
     return [t for t in tokenize(text) if t not in _function_words()]
+
+
+def question_terms(question: str) -> list[str]:
+    """The stems coverage weighs for a question: its `content_terms` but a number word that counts what it asks for
+    ("What were the first two destinations …?": the answer names two things, it need not say "two").
+
+    Example:
+        >>> question_terms("What were the first two destinations of Huguenot emigres?")
+        ['first', 'destin', 'huguenot', 'emigr']
+    """
+    terms = content_terms(question)
+    counted = _COUNTS_ASKED.search(question)
+    return [t for t in terms if t != counted.group(1).lower()] if counted else terms
 
 
 def asks_heading(question: str) -> bool:
@@ -183,7 +202,7 @@ class ExtractiveAnswerer:
 
     def candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
         """Every sentence of the passages, best evidence first."""
-        terms = {self.normalize(t) for t in content_terms(question)}
+        terms = {self.normalize(t) for t in question_terms(question)}
         weights = {t: self.idf(t) for t in terms}
         fits = answer_type(question)
         wants_heading = asks_heading(question)
