@@ -61,6 +61,20 @@ def _versions(documents: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((name, info.gen) for name, info in documents.items()))
 
 
+def _lists(
+    documents: dict[str, Any], restrict: Sequence[str] | None, chosen: str | None = None
+) -> tuple[str, Any, Any]:
+    """The documents table and the remove and restrict selectors' choices, keeping the documents chosen in them that
+    are still indexed (none chosen to remove unless given)."""
+    names = sorted(documents)
+    kept = [name for name in restrict or () if name in documents]
+    return (
+        render.documents_html(documents),
+        gr.update(choices=names, value=chosen if chosen in documents else None),
+        gr.update(choices=names, value=kept),
+    )
+
+
 def skipped(count: int) -> tuple[dict, ...]:
     """Outputs left exactly as they are."""
     return tuple(gr.skip() for _ in range(count))
@@ -281,13 +295,7 @@ class ChatPage:
         except RagError as exc:
             log.warning("cannot list the documents: %s", exc)
             return render.error_html(f"Cannot list the documents: {exc}"), gr.skip(), gr.skip()
-        names = sorted(documents)
-        kept = [name for name in restrict or () if name in documents]
-        return (
-            render.documents_html(documents),
-            gr.update(choices=names, value=None),
-            gr.update(choices=names, value=kept),
-        )
+        return _lists(documents, restrict)
 
     def shown_index(self) -> tuple[int, tuple[tuple[str, str], ...]] | None:
         """What the page's lists show when it loads: the index's version and its documents' versions (None when
@@ -322,15 +330,7 @@ class ChatPage:
         versions = _versions(documents)
         if shown is not None and versions == shown[1]:
             return (version, versions), *skipped(4)
-        names = sorted(documents)
-        kept = [name for name in restrict or () if name in documents]
-        return (
-            (version, versions),
-            render.overview_html(documents),
-            render.documents_html(documents),
-            gr.update(choices=names, value=chosen if chosen in documents else None),
-            gr.update(choices=names, value=kept),
-        )
+        return (version, versions), render.overview_html(documents), *_lists(documents, restrict, chosen)
 
     def upload(self, files: Sequence[str] | None, restrict: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
         """Check uploaded files, index the accepted ones in the background, and yield the per-file results table
