@@ -186,12 +186,14 @@ def test_a_date_answers_a_number_question_only_when_it_is_a_duration():
             "place",
             "Hexley Primary School",
         ),
+        ("How many airplanes would the directive affect?", "(2) Will not affect aviation in Alaska.", "number", None),
+        ("How many airplanes would the directive affect?", "2. The AD affects 73 airplanes.", "number", "73"),
     ],
 )
 def test_a_phrase_has_the_form_asked_and_is_not_the_questions_own_place(question, sentence, kind, expected):
     """ "U.S." is the question's "US"; "which month" takes a month, "what year" a year, a count a figure ("a few"
-    is none); a city or country is no institution and no two-word organisation (the small model's ORG for a
-    chancellor); "where" may still be answered by a school."""
+    is none; nor a list item's number); a city or country is no institution and no two-word organisation (the
+    small model's ORG for a chancellor); "where" may still be answered by a school."""
     span = find_phrase(question, sentence, kind)
     assert (sentence[slice(*span)] if span else None) == expected
 

@@ -62,6 +62,7 @@ _FIGURE_WORD = re.compile(  # a number says a figure; "a few", "several", "many"
     r"millions?|billions?|trillions?|dozens?|half|quarter|once|twice|single|double|triple)\b",
     re.I,
 )
+_ENUMERATOR = re.compile(r"\(?\d{1,2}[).]")  # a list item's number opening its sentence
 _ASKS_UNIT = re.compile(r"\b(?:what|which) (month|year)\b", re.I)
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 _YEAR_FIGURE = re.compile(r"\b\d{4}\b|'\d\d\b|’\d\d\b")
@@ -207,14 +208,17 @@ def parse(sentence: str) -> Any:
 def _may_answer(entity: Any, kind: str, question: str) -> bool:
     """Whether an entity of one of the kind's types can answer: a DATE answers a number question only when it is a
     duration or an age ("How many years…": "five years", not "1941"; "How many treaties…": not "December 2000"),
-    and a number only with a figure ("just a few months" says none); "which month" takes a month, "what year" a
-    year ("Tuesday" is no year); a city, country or state is no institution ("Columbus City Schools", "the Gun
-    Violence Archive") and an organisation passes for one only as a single word ("Crimea", not "Olaf Scholz"); a
-    part of a document ("Appendix A", which the small model may take for a person) answers nothing."""
+    and a number only with a figure ("just a few months" says none) that is no list item's number ("(2) Will not
+    affect …"); "which month" takes a month, "what year" a year ("Tuesday" is no year); a city, country or state is
+    no institution ("Columbus City Schools", "the Gun Violence Archive") and an organisation passes for one only as
+    a single word ("Crimea", not "Olaf Scholz"); a part of a document ("Appendix A", which the small model may take
+    for a person) answers nothing."""
     text = entity.text
     if _DOCUMENT_PART.match(text):
         return False
     if kind == "number":
+        if _ENUMERATOR.fullmatch(entity.doc.text[: entity.end_char + 1].strip()):
+            return False  # "(2) Will not affect …", "2. The FAA …": an item's number, no count
         return bool(_FIGURE_WORD.search(text)) and (entity.label_ != "DATE" or bool(_DURATION.search(text)))
     if kind == "date" and (unit := _ASKS_UNIT.search(question)):
         return bool((_MONTH if unit.group(1).lower() == "month" else _YEAR_FIGURE).search(text))
